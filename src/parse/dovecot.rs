@@ -1,0 +1,1 @@
+//! parse::dovecot: dovecot.conf text → statements with spans (stub).

@@ -1,0 +1,3 @@
+//! parse: text → typed syntax trees with byte spans. pest types never leave this module.
+
+pub mod dovecot;

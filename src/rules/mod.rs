@@ -1,0 +1,157 @@
+//! rules: the registry of every rule and the selection logic (`--select`, `--ignore`).
+//!
+//! A rule is a [`Rule`] constant in its own file, a doc in `rules/MXnnn.md`, and one line in
+//! [`ALL`]. Rules read the model (`crate::model`) and never see pest or file I/O.
+
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::dovecot::DovecotConfig;
+
+mod continuation_dropped;
+mod default_vsz_limit_too_small;
+mod default_vsz_limit_unset;
+mod dovecot_ambiguous_comment;
+mod dovecot_syntax_error;
+mod dovecot_unknown_setting;
+mod dovecot_version_mismatch;
+mod service_vsz_limit_too_small;
+mod vsz_limit_invalid_for_version;
+mod vsz_setting_without_effect;
+
+/// What a rule's `check` sees.
+pub struct Context<'a> {
+    pub dovecot: &'a DovecotConfig,
+    pub settings: &'a Settings,
+}
+
+/// One rule: identity, default severity, doc and check function.
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// The whole `rules/MXnnn.md` page.
+    pub doc: &'static str,
+    /// True when a finding means the real daemon refuses the configuration.
+    pub fatal: bool,
+    pub(crate) check: fn(&Context, &mut Vec<Diagnostic>),
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.code, self.name)
+    }
+}
+
+/// Every rule, in code order.
+pub static ALL: &[&Rule] = &[
+    &dovecot_syntax_error::RULE,
+    &dovecot_version_mismatch::RULE,
+    &continuation_dropped::RULE,
+    &dovecot_ambiguous_comment::RULE,
+    &dovecot_unknown_setting::RULE,
+    &default_vsz_limit_unset::RULE,
+    &default_vsz_limit_too_small::RULE,
+    &service_vsz_limit_too_small::RULE,
+    &vsz_setting_without_effect::RULE,
+    &vsz_limit_invalid_for_version::RULE,
+];
+
+/// Finds a rule by exact code or kebab name.
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    ALL.iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// A `--select`/`--ignore` entry: `ALL`, a code prefix (`MX3`, `MX30`), a code or a kebab name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selector(String);
+
+impl Selector {
+    /// Parses a selector; unknown names and prefixes that match no rule are errors.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let selector = Selector(text.to_string());
+        if ALL.iter().any(|rule| selector.matches(rule)) {
+            Ok(selector)
+        } else {
+            Err(format!(
+                "unknown rule selector `{text}` (expected a code such as MX301, a prefix such as MX3, a name such as default-vsz-limit-unset, or ALL)"
+            ))
+        }
+    }
+
+    pub fn matches(&self, rule: &Rule) -> bool {
+        let s = self.0.as_str();
+        s.eq_ignore_ascii_case("ALL")
+            || rule.name == s
+            || (s.len() >= 2
+                && s[..2].eq_ignore_ascii_case("MX")
+                && rule.code.len() >= s.len()
+                && rule.code[..s.len()].eq_ignore_ascii_case(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Which rules run: those matched by `select` (all when empty) minus those matched by `ignore`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub select: Vec<Selector>,
+    pub ignore: Vec<Selector>,
+}
+
+impl Selection {
+    pub fn enabled(&self, rule: &Rule) -> bool {
+        let selected = self.select.is_empty() || self.select.iter().any(|s| s.matches(rule));
+        selected && !self.ignore.iter().any(|s| s.matches(rule))
+    }
+}
+
+/// Runs every enabled rule over one Dovecot configuration.
+pub fn check_dovecot(dovecot: &DovecotConfig, settings: &Settings) -> Vec<Diagnostic> {
+    let cx = Context { dovecot, settings };
+    let mut out = Vec::new();
+    for rule in ALL.iter().filter(|r| settings.selection.enabled(r)) {
+        (rule.check)(&cx, &mut out);
+    }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_match_code_prefix_name_and_all() {
+        let rule = find("MX301").unwrap();
+        for s in [
+            "MX301",
+            "mx301",
+            "MX3",
+            "MX30",
+            "default-vsz-limit-unset",
+            "ALL",
+        ] {
+            assert!(Selector::parse(s).unwrap().matches(rule), "{s}");
+        }
+        assert!(!Selector::parse("MX2").unwrap().matches(rule));
+        assert!(Selector::parse("MX9").is_err());
+        assert!(Selector::parse("no-such-rule").is_err());
+    }
+
+    #[test]
+    fn codes_and_names_are_unique_and_sorted() {
+        for pair in ALL.windows(2) {
+            assert!(pair[0].code < pair[1].code, "{:?} {:?}", pair[0], pair[1]);
+        }
+        let mut names: Vec<_> = ALL.iter().map(|r| r.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ALL.len());
+    }
+}
