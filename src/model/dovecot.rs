@@ -5,10 +5,16 @@
 //! slash paths, 2.4 auto-prefixing and groups) and resolves limits as
 //! `docs/dovecot.md` §3 describes. Knows nothing about pest or output.
 
+mod apply;
+mod resolve;
+pub(crate) mod schema;
+
 use crate::config::Settings;
 use crate::diagnostic::FileError;
 use crate::model::size::Size;
-use crate::source::{SourceDb, Span};
+use crate::parse::dovecot::{parse_loaded, read_source, Document};
+use crate::source::{FileId, SourceDb, Span};
+pub use apply::{Assignment, Scope};
 use std::path::Path;
 
 /// The configuration language version mxlint reads a file as.
@@ -51,6 +57,8 @@ pub enum VersionOrigin {
 pub enum VszLimit {
     Bytes(u64),
     Unlimited,
+    /// Decided only at run time (`$ENV:…`, `<file`): mxlint cannot know it.
+    Unknown,
 }
 
 impl From<Size> for VszLimit {
@@ -107,20 +115,104 @@ pub struct ServiceLimit {
     pub origin: LimitOrigin,
 }
 
+/// Something Dovecot refuses (or, for `NoEffect`, accepts and ignores).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub span: Span,
+    pub kind: ProblemKind,
+    /// Dovecot's own message where it has one.
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// doveconf refuses the line (MX201).
+    Syntax,
+    /// A setting or section name this version does not know, with the closest real one.
+    UnknownSetting {
+        key: String,
+        suggestion: Option<String>,
+    },
+    /// Syntax or settings of the other major version (MX202).
+    Version { help: String },
+    /// A vsz value the server refuses (MX305).
+    VszInvalid,
+}
+
+/// A vsz setting that Dovecot accepts where it has no effect (MX304).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoEffect {
+    pub key: String,
+    pub line: Span,
+    /// Where the enclosing section starts.
+    pub section: String,
+}
+
+/// The top-level `default_vsz_limit` in force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalLimit {
+    pub limit: VszLimit,
+    pub value: Span,
+    pub line: Span,
+}
+
 /// The effective configuration of one dovecot.conf (with its includes).
 #[derive(Debug)]
 pub struct DovecotConfig {
     pub version: DovecotVersion,
     pub version_origin: VersionOrigin,
+    pub document: Document,
+    pub problems: Vec<Problem>,
     pub protocols: Vec<String>,
     pub services: Vec<ServiceLimit>,
+    /// The effective top-level `default_vsz_limit`, if any line sets it.
+    pub default_vsz_limit: Option<GlobalLimit>,
+    pub no_effect: Vec<NoEffect>,
+    /// Where a new global setting belongs: after `protocols`, else after the version lines,
+    /// else at the top of the file. An empty span: insert there.
+    pub insert_point: Span,
+}
+
+impl DovecotConfig {
+    pub fn root(&self) -> FileId {
+        self.document.root()
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceLimit> {
+        self.services.iter().find(|s| s.name == name)
+    }
 }
 
 /// Reads `path` (and its includes) into `db` and resolves it.
 pub fn load(
-    _db: &mut SourceDb,
-    _path: &Path,
-    _settings: &Settings,
+    db: &mut SourceDb,
+    path: &Path,
+    settings: &Settings,
 ) -> Result<DovecotConfig, FileError> {
-    todo!("dovecot model")
+    let root = read_source(db, path)?;
+    Ok(load_loaded(db, root, settings))
+}
+
+/// Resolves a file already in `db` (includes are read from disk).
+pub fn load_loaded(db: &mut SourceDb, root: FileId, settings: &Settings) -> DovecotConfig {
+    let (version, version_origin) = match settings.dovecot_version {
+        Some(v) => (v, VersionOrigin::Settings),
+        None if declares_config_version(db.file(root).text()) => {
+            (DovecotVersion::V2_4, VersionOrigin::File)
+        }
+        None => (DovecotVersion::V2_3, VersionOrigin::Default),
+    };
+    let document = parse_loaded(db, root, version);
+    let applied = apply::apply(&document);
+    resolve::resolve(db, document, applied, version_origin)
+}
+
+/// Whether any line sets `dovecot_config_version` (only 2.4 files do).
+fn declares_config_version(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start_matches([' ', '\t']);
+        let line = line.strip_prefix('"').unwrap_or(line);
+        line.strip_prefix("dovecot_config_version")
+            .is_some_and(|rest| rest.starts_with([' ', '\t', '=', '"']))
+    })
 }

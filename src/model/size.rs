@@ -102,6 +102,11 @@ pub fn format_size(bytes: u64) -> String {
     format!("{bytes} B")
 }
 
+/// Formats bytes as a user would write them in a config: `1G`, `1536M`, `300k`.
+pub fn format_size_compact(bytes: u64) -> String {
+    format_size(bytes).replace(' ', "").replace('k', "K")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,16 +1,46 @@
-//! MX301 default-vsz-limit-unset (stub).
+//! MX301 default-vsz-limit-unset: nothing sets the global limit, so mailbox services run at the
+//! compiled 256M — the "error 83" outage.
 
 use super::{Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::model::dovecot::LimitOrigin;
+use crate::model::size::format_size_compact;
 
 pub static RULE: Rule = Rule {
     code: "MX301",
     name: "default-vsz-limit-unset",
-    severity: Severity::Warning,
-    summary: "",
-    doc: "",
+    severity: Severity::Error,
+    summary: "no `default_vsz_limit`: mailbox services run at the compiled 256M",
+    doc: include_str!("../../rules/MX301.md"),
     fatal: false,
     check,
 };
 
-fn check(_cx: &Context, _out: &mut Vec<Diagnostic>) {}
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let at_default: Vec<&str> = cx
+        .dovecot
+        .services
+        .iter()
+        .filter(|s| s.enabled && s.opens_mailboxes && s.origin == LimitOrigin::Compiled)
+        .map(|s| s.name.as_str())
+        .collect();
+    if at_default.is_empty() {
+        return;
+    }
+    let minimum = format_size_compact(cx.settings.min_vsz_limit);
+    let line = format!("default_vsz_limit = {minimum}\n");
+    let at = cx.dovecot.insert_point;
+    out.push(
+        Diagnostic::new(&RULE, at, "`default_vsz_limit` is not set: services run with the compiled default of 256M")
+            .label(format!("add `default_vsz_limit = {minimum}` here"))
+            .help(format!(
+                "{} can be killed with \"error 83 (Out of memory)\" once a mailbox index outgrows 256M; set `default_vsz_limit = {minimum}` (or more)",
+                at_default.join(", ")
+            ))
+            .fix(Fix {
+                message: format!("insert `default_vsz_limit = {minimum}`"),
+                applicability: Applicability::Safe,
+                edits: vec![Edit { span: at, replacement: line }],
+            }),
+    );
+}

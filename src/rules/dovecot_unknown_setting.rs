@@ -1,16 +1,44 @@
-//! MX205 dovecot-unknown-setting (stub).
+//! MX205 dovecot-unknown-setting: a key that is no core setting but is a small edit away from
+//! one. Keys far from every core setting are left alone: plugins add their own.
 
 use super::{Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::model::dovecot::ProblemKind;
 
 pub static RULE: Rule = Rule {
     code: "MX205",
     name: "dovecot-unknown-setting",
-    severity: Severity::Warning,
-    summary: "",
-    doc: "",
-    fatal: false,
+    severity: Severity::Error,
+    summary: "an unknown setting that looks like a typo of a real one",
+    doc: include_str!("../../rules/MX205.md"),
+    fatal: true,
     check,
 };
 
-fn check(_cx: &Context, _out: &mut Vec<Diagnostic>) {}
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for problem in &cx.dovecot.problems {
+        let ProblemKind::UnknownSetting {
+            key,
+            suggestion: Some(suggestion),
+        } = &problem.kind
+        else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(&RULE, problem.span, problem.message.clone())
+                .label(format!("did you mean `{suggestion}`?"))
+                .help(format!(
+                    "`{key}` is not a Dovecot {} setting; the closest one is `{suggestion}`",
+                    cx.dovecot.version.as_str()
+                ))
+                .fix(Fix {
+                    message: format!("rename to `{suggestion}`"),
+                    applicability: Applicability::Unsafe,
+                    edits: vec![Edit {
+                        span: problem.span,
+                        replacement: suggestion.clone(),
+                    }],
+                }),
+        );
+    }
+}

@@ -1,4 +1,5 @@
-//! MX304 vsz-setting-without-effect (stub).
+//! MX304 vsz-setting-without-effect: a vsz setting inside a filter where Dovecot accepts it but
+//! the master never reads it.
 
 use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -7,10 +8,30 @@ pub static RULE: Rule = Rule {
     code: "MX304",
     name: "vsz-setting-without-effect",
     severity: Severity::Warning,
-    summary: "",
-    doc: "",
+    summary: "`default_vsz_limit`/`service_vsz_limit` inside a filter has no effect",
+    doc: include_str!("../../rules/MX304.md"),
     fatal: false,
     check,
 };
 
-fn check(_cx: &Context, _out: &mut Vec<Diagnostic>) {}
+fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    for n in &cx.dovecot.no_effect {
+        let help = if n.section.starts_with("service ") {
+            format!(
+                "inside `{}` write `vsz_limit`; `{}` is only read at top level",
+                n.section, n.key
+            )
+        } else {
+            format!("the master applies vsz limits per service, never per `{}` filter: move this to top level or into `service … {{ vsz_limit = … }}`", n.section)
+        };
+        out.push(
+            Diagnostic::new(
+                &RULE,
+                n.line,
+                format!("`{}` inside `{}` has no effect", n.key, n.section),
+            )
+            .label("accepted, then ignored")
+            .help(help),
+        );
+    }
+}

@@ -1,0 +1,595 @@
+//! model::dovecot::resolve: from recorded assignments to effective values — protocols, the
+//! global and per-service vsz limits (docs/dovecot.md §3.2 for 2.3, §3.3 for 2.4), version
+//! checks, and vsz values Dovecot refuses.
+
+use super::apply::{Applied, Assignment, Scope, OBSOLETE_23};
+use super::schema::schema;
+use super::*;
+use crate::model::size::{format_size, parse_size, SizeError};
+use crate::parse::dovecot::{LineKind, ValueKind};
+
+/// The compiled `default_vsz_limit` (master-settings.c, both versions).
+pub const COMPILED_DEFAULT_VSZ: u64 = 256 << 20;
+/// Dovecot refuses a service limit below this (master_settings_verify / _ext_check).
+pub const MIN_SERVICE_VSZ: u64 = 1 << 20;
+/// Services whose processes open mailboxes and their indexes.
+pub const MAILBOX_SERVICES: &[&str] = &[
+    "imap",
+    "pop3",
+    "lmtp",
+    "indexer-worker",
+    "imap-hibernate",
+    "doveadm",
+    "submission",
+];
+
+/// One vsz value with where it was written.
+#[derive(Clone, Copy, Debug)]
+struct Limit {
+    limit: VszLimit,
+    line: Span,
+    value: Span,
+}
+
+struct Resolver<'a> {
+    version: DovecotVersion,
+    db: &'a SourceDb,
+    problems: Vec<Problem>,
+}
+
+pub(super) fn resolve(
+    db: &SourceDb,
+    document: Document,
+    applied: Applied,
+    version_origin: VersionOrigin,
+) -> DovecotConfig {
+    let version = document.version;
+    let mut r = Resolver {
+        version,
+        db,
+        problems: applied.problems.clone(),
+    };
+    r.reclassify_version_problems();
+    r.version_rules(&document, &applied);
+    let protocols = r.protocols(&applied.assignments);
+    let (globals, services, no_effect) = r.limits(&applied, &protocols);
+    let insert_point = insert_point(db, &document, &applied);
+    DovecotConfig {
+        version,
+        version_origin,
+        document,
+        problems: r.problems,
+        protocols,
+        services,
+        default_vsz_limit: globals.map(|g| GlobalLimit {
+            limit: g.limit,
+            value: g.value,
+            line: g.line,
+        }),
+        no_effect,
+        insert_point,
+    }
+}
+
+impl Resolver<'_> {
+    fn problem(&mut self, span: Span, kind: ProblemKind, message: impl Into<String>) {
+        self.problems.push(Problem {
+            span,
+            kind,
+            message: message.into(),
+        });
+    }
+
+    /// Unknown names that are really the other version's syntax become version problems.
+    fn reclassify_version_problems(&mut self) {
+        let other = schema(match self.version {
+            DovecotVersion::V2_3 => DovecotVersion::V2_4,
+            DovecotVersion::V2_4 => DovecotVersion::V2_3,
+        });
+        for problem in &mut self.problems {
+            let ProblemKind::UnknownSetting { key, .. } = &problem.kind else {
+                continue;
+            };
+            let help = match self.version {
+                DovecotVersion::V2_3 if key.starts_with('"') => {
+                    "quoted keys need Dovecot 2.4; write the key without quotes".to_string()
+                }
+                DovecotVersion::V2_3 if other.is_setting(key) || other.has_prefix(key) => format!(
+                    "`{key}` is Dovecot 2.4 syntax; this file is read as 2.3 (set `dovecot.version: \"2.4\"` or pass --dovecot-version 2.4 if it targets 2.4)"
+                ),
+                DovecotVersion::V2_4 if key == "plugin" => {
+                    "2.4 has no `plugin { }` block: plugin settings are ordinary top-level settings".to_string()
+                }
+                DovecotVersion::V2_4 if other.is_setting(key) || other.section_keys.contains_key(key.as_str()) => format!(
+                    "`{key}` is a Dovecot 2.3 setting that 2.4 renamed or removed; see the 2.3 → 2.4 upgrade notes"
+                ),
+                _ => continue,
+            };
+            problem.kind = ProblemKind::Version { help };
+        }
+    }
+
+    /// 2.4: `dovecot_config_version` first, `dovecot_storage_version` present, no heredoc,
+    /// no 2.3 `$name` variables. 2.3: no `$SET:`.
+    fn version_rules(&mut self, document: &Document, applied: &Applied) {
+        for line in &document.lines {
+            let LineKind::KeyValue { key, value } = &line.kind else {
+                continue;
+            };
+            if value.kind == ValueKind::File
+                && value.text.starts_with('<')
+                && self.version == DovecotVersion::V2_4
+            {
+                self.problem(value.span, ProblemKind::Version {
+                    help: "heredoc values (`<<END`) exist only since Dovecot 2.4.5; 2.4.4 reads `<END` as a file name and fails on the next line".into(),
+                }, "heredoc needs Dovecot 2.4.5");
+            }
+            if value.kind != ValueKind::Variable {
+                continue;
+            }
+            for token in value.text.split([' ', '\t']).filter(|t| t.starts_with('$')) {
+                let is_24 = token.starts_with("$SET:");
+                let is_both = token.starts_with("$ENV:");
+                match self.version {
+                    DovecotVersion::V2_4 if !is_24 && !is_both => self.problem(value.span, ProblemKind::Version {
+                        help: format!("in 2.4 only `$SET:name` and `$ENV:name` expand; `{token}` stays literal text. Write `$SET:{}`", &token[1..]),
+                    }, format!("2.3 variable `{token}` in a 2.4 file (in {})", key.text)),
+                    DovecotVersion::V2_3 if is_24 => self.problem(value.span, ProblemKind::Version {
+                        help: format!("`$SET:` is 2.4 syntax; in 2.3 write `${}`", &token[5..]),
+                    }, format!("2.4 variable `{token}` in a 2.3 file")),
+                    _ => {}
+                }
+            }
+        }
+        if self.version != DovecotVersion::V2_4 {
+            return;
+        }
+        let first = document
+            .lines
+            .iter()
+            .find(|l| !matches!(l.kind, LineKind::Error { .. }));
+        let first_is_version = matches!(first.map(|l| &l.kind), Some(LineKind::KeyValue { key, .. }) if key.text == "dovecot_config_version");
+        if !first_is_version {
+            let span = first.map_or(Span::new(document.root(), 0, 0), |l| l.report_span);
+            self.problem(span, ProblemKind::Version {
+                help: "put `dovecot_config_version = 2.4.4` (your Dovecot version) before every other setting and include".into(),
+            }, "The first setting must be dovecot_config_version");
+        }
+        let has_storage = applied
+            .assignments
+            .iter()
+            .any(|a| a.key == "dovecot_storage_version" && a.scope == Scope::Root);
+        if !has_storage {
+            let span = first.map_or(Span::new(document.root(), 0, 0), |l| l.report_span);
+            self.problem(span, ProblemKind::Version {
+                help: "add `dovecot_storage_version = 2.4.4` (the oldest Dovecot version whose storage format you need to keep)".into(),
+            }, "dovecot_storage_version setting must be set");
+        }
+    }
+
+    /// Enabled protocols: 2.3 a space-separated string (upstream default `imap pop3 lmtp`),
+    /// 2.4 a boolean list (default empty), assigned whole or updated by `protocols { x = yes }`.
+    fn protocols(&self, assignments: &[Assignment]) -> Vec<String> {
+        let mut list: Vec<String> = match self.version {
+            DovecotVersion::V2_3 => vec!["imap".into(), "pop3".into(), "lmtp".into()],
+            DovecotVersion::V2_4 => Vec::new(),
+        };
+        for a in assignments.iter().filter(|a| a.scope == Scope::Root) {
+            if a.key == "protocols" {
+                let mut next = Vec::new();
+                for item in a
+                    .value
+                    .text
+                    .split([' ', '\t', ','])
+                    .filter(|s| !s.is_empty())
+                {
+                    let item = item.trim_matches('"');
+                    match item {
+                        "$protocols" if self.version == DovecotVersion::V2_3 => {
+                            next.extend(list.iter().cloned())
+                        }
+                        "none" if self.version == DovecotVersion::V2_3 => {}
+                        _ => next.push(item.to_string()),
+                    }
+                }
+                list = next;
+            } else if let Some(item) = a.key.strip_prefix("protocols/") {
+                list.retain(|p| p != item);
+                if matches!(a.value.text.as_str(), "yes" | "y" | "1" | "true") {
+                    list.push(item.to_string());
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        list.retain(|p| seen.insert(p.clone()));
+        list
+    }
+
+    /// Parses a vsz value; a refused one becomes a problem and yields `None`.
+    fn vsz_value(
+        &mut self,
+        a: &Assignment,
+        written_key: &str,
+        root_default: impl Fn() -> Option<VszLimit>,
+    ) -> Option<VszLimit> {
+        let v24 = self.version == DovecotVersion::V2_4;
+        let prefix = if v24 {
+            format!("{written_key}: ")
+        } else {
+            String::new()
+        };
+        match a.value.kind {
+            ValueKind::File => Some(VszLimit::Unknown),
+            ValueKind::Variable if v24 => {
+                let text = a.value.text.as_str();
+                if text == "$SET:default_vsz_limit" {
+                    return root_default();
+                }
+                if text.starts_with("$ENV:") || text.starts_with("$SET:") {
+                    return Some(VszLimit::Unknown);
+                }
+                self.problem(
+                    a.value.span,
+                    ProblemKind::Syntax,
+                    format!("{prefix}Invalid size: {text}"),
+                );
+                None
+            }
+            ValueKind::Variable => {
+                let text = a.value.text.as_str();
+                let self_ref = format!("${written_key}");
+                if matches!(a.scope, Scope::Service { .. })
+                    && text.split(' ').any(|t| t == self_ref)
+                {
+                    self.problem(
+                        a.value.span,
+                        ProblemKind::Syntax,
+                        format!("Unknown variable: {self_ref}"),
+                    );
+                } else {
+                    self.problem(
+                        a.value.span,
+                        ProblemKind::Syntax,
+                        format!("Invalid size: {text}"),
+                    )
+                }
+                None
+            }
+            ValueKind::Plain | ValueKind::Quoted => match parse_size(&a.value.text, v24) {
+                Ok(size) => Some(size.into()),
+                Err(SizeError::Invalid(text))
+                    if !v24 && (text == "unlimited" || text == "infinite") =>
+                {
+                    self.problem(
+                        a.value.span,
+                        ProblemKind::VszInvalid,
+                        format!("Invalid size: {text}"),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.problem(a.value.span, ProblemKind::Syntax, format!("{prefix}{e}"));
+                    None
+                }
+            },
+        }
+    }
+
+    fn limits(
+        &mut self,
+        applied: &Applied,
+        protocols: &[String],
+    ) -> (Option<Limit>, Vec<ServiceLimit>, Vec<NoEffect>) {
+        let v24 = self.version == DovecotVersion::V2_4;
+        let service_key = if v24 {
+            "service_vsz_limit"
+        } else {
+            "vsz_limit"
+        };
+        let root_default_text = applied
+            .assignments
+            .iter()
+            .filter(|a| a.scope == Scope::Root && a.key == "default_vsz_limit")
+            .filter_map(|a| parse_size(&a.value.text, v24).ok())
+            .last()
+            .map(VszLimit::from)
+            .unwrap_or(VszLimit::Bytes(COMPILED_DEFAULT_VSZ));
+        let root_default = || Some(root_default_text);
+
+        let mut global: Option<Limit> = None;
+        let mut group_global: Option<Limit> = None;
+        let mut service_default: Option<Limit> = None;
+        let mut group_service_default: Option<Limit> = None;
+        let mut own: Vec<(String, Limit)> = Vec::new();
+        let mut group_own: Vec<(String, Limit)> = Vec::new();
+        let mut protocol_of: Vec<(String, String)> = Vec::new();
+        let mut no_effect = Vec::new();
+        let groups = group_definitions(applied);
+
+        for a in &applied.assignments {
+            let written = self.db.text(a.key_span).to_string();
+            let limit = |r: &mut Self, a: &Assignment| {
+                r.vsz_value(a, &written, root_default).map(|limit| Limit {
+                    limit,
+                    line: a.line,
+                    value: a.value.span,
+                })
+            };
+            match (&a.scope, a.key.as_str()) {
+                (Scope::Root, "default_vsz_limit") => {
+                    if let Some(l) = limit(self, a) {
+                        global = Some(l);
+                    }
+                }
+                (Scope::Root, "service_vsz_limit") => {
+                    if let Some(l) = limit(self, a) {
+                        service_default = Some(l);
+                    }
+                }
+                (Scope::Root, key) if v24 && key.starts_with('@') => {
+                    // Root group use: the group's global and per-service values.
+                    for g in groups.iter().filter(|g| g.0 == key && g.1 == a.value.text) {
+                        let Some(l) = limit(self, g.2) else { continue };
+                        match (&g.2.scope, g.2.key.as_str()) {
+                            (Scope::Group { inner, .. }, "default_vsz_limit")
+                                if **inner == Scope::Root =>
+                            {
+                                group_global = Some(l)
+                            }
+                            (Scope::Group { inner, .. }, "service_vsz_limit")
+                                if **inner == Scope::Root =>
+                            {
+                                group_service_default = Some(l)
+                            }
+                            (Scope::Group { inner, .. }, k) if k == service_key => {
+                                if let Scope::Service {
+                                    name,
+                                    listener: false,
+                                } = &**inner
+                                {
+                                    group_own.push((name.clone(), l));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                (Scope::Root, "mail_process_size" | "login_process_size" | "auth_process_size")
+                    if !v24 =>
+                {
+                    // 2.3 maps these to service limits in megabytes (old-set-parser.c).
+                    let services: &[&str] = match a.key.as_str() {
+                        "mail_process_size" => &["imap", "pop3"],
+                        "login_process_size" => &["imap-login", "pop3-login"],
+                        _ => &["auth"],
+                    };
+                    debug_assert!(OBSOLETE_23.contains(&a.key.as_str()));
+                    if let Ok(mb) = a.value.text.trim().parse::<u64>() {
+                        let l = Limit {
+                            limit: VszLimit::Bytes(mb.saturating_mul(1 << 20)),
+                            line: a.line,
+                            value: a.value.span,
+                        };
+                        own.extend(services.iter().map(|s| (s.to_string(), l)));
+                    }
+                }
+                (Scope::Root, key) if key.starts_with("service/") => {
+                    let mut parts = key.splitn(3, '/').skip(1);
+                    let (Some(name), Some(setting)) = (parts.next(), parts.next()) else {
+                        continue;
+                    };
+                    if setting == service_key {
+                        if let Some(l) = limit(self, a) {
+                            own.push((name.to_string(), l));
+                        }
+                    } else if setting == if v24 { "service_protocol" } else { "protocol" } {
+                        protocol_of.push((name.to_string(), a.value.text.clone()));
+                    }
+                }
+                (
+                    Scope::Service {
+                        name,
+                        listener: false,
+                    },
+                    key,
+                ) if key == service_key => {
+                    if let Some(l) = limit(self, a) {
+                        own.push((name.clone(), l));
+                    }
+                }
+                (
+                    Scope::Service {
+                        name,
+                        listener: false,
+                    },
+                    key,
+                ) if key == if v24 { "service_protocol" } else { "protocol" } => {
+                    protocol_of.push((name.clone(), a.value.text.clone()));
+                }
+                (
+                    Scope::Service {
+                        name,
+                        listener: false,
+                    },
+                    key,
+                ) if v24 && key.starts_with('@') => {
+                    for g in groups.iter().filter(|g| g.0 == key && g.1 == a.value.text) {
+                        if let (Scope::Group { inner, .. }, "service_vsz_limit") =
+                            (&g.2.scope, g.2.key.as_str())
+                        {
+                            if **inner == Scope::Root {
+                                if let Some(l) = limit(self, g.2) {
+                                    group_own.push((name.clone(), l));
+                                }
+                            }
+                        }
+                    }
+                }
+                (Scope::Service { name, .. }, "default_vsz_limit") => no_effect.push(NoEffect {
+                    key: written.clone(),
+                    line: a.line,
+                    section: format!("service {name}"),
+                }),
+                (Scope::Filter { keyword, name }, "default_vsz_limit" | "service_vsz_limit") => {
+                    let _ = limit(self, a);
+                    no_effect.push(NoEffect {
+                        key: written.clone(),
+                        line: a.line,
+                        section: format!("{keyword} {name}"),
+                    })
+                }
+                _ => {}
+            }
+        }
+
+        let schema = schema(self.version);
+        let mut names: Vec<String> = schema.services.iter().map(|(s, _)| s.to_string()).collect();
+        for name in applied
+            .service_blocks
+            .iter()
+            .map(|(n, _)| n)
+            .chain(own.iter().map(|(n, _)| n))
+        {
+            if !name.is_empty() && !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        let effective_global = global.or(group_global);
+        let effective_service_default = service_default.or(group_service_default);
+        let services: Vec<ServiceLimit> = names
+            .into_iter()
+            .map(|name| {
+                let explicit = own.iter().rev().find(|(n, _)| *n == name).map(|(_, l)| *l);
+                let from_group = group_own
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, l)| *l);
+                let (limit, origin) = match (
+                    explicit.or(from_group),
+                    effective_service_default,
+                    effective_global,
+                ) {
+                    (Some(l), _, _) => (l.limit, LimitOrigin::Service(l.value)),
+                    (None, Some(l), _) => (l.limit, LimitOrigin::ServiceDefault(l.value)),
+                    (None, None, Some(l)) => (l.limit, LimitOrigin::DefaultVszLimit(l.value)),
+                    (None, None, None) => {
+                        (VszLimit::Bytes(COMPILED_DEFAULT_VSZ), LimitOrigin::Compiled)
+                    }
+                };
+                // 2.3: 0 means no limit (service-process.c calls restrict_process_size() only for != 0).
+                let limit = match limit {
+                    VszLimit::Bytes(0) if !v24 => VszLimit::Unlimited,
+                    other => other,
+                };
+                let protocol = protocol_of
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, p)| p.clone())
+                    .or_else(|| schema.service_protocol(&name).map(str::to_string))
+                    .unwrap_or_default();
+                let enabled = protocol.is_empty() || protocols.contains(&protocol);
+                ServiceLimit {
+                    opens_mailboxes: MAILBOX_SERVICES.contains(&name.as_str()),
+                    name,
+                    enabled,
+                    limit,
+                    origin,
+                }
+            })
+            .collect();
+        self.too_low(&services, &own);
+        (effective_global, services, no_effect)
+    }
+
+    /// The master refuses to start when an enabled service's limit is under 1 MiB: 2.3 checks
+    /// only a service's own non-zero value, 2.4 the effective one (so `0` fails there).
+    fn too_low(&mut self, services: &[ServiceLimit], own: &[(String, Limit)]) {
+        let v24 = self.version == DovecotVersion::V2_4;
+        let mut reported: Vec<Span> = Vec::new();
+        for s in services.iter().filter(|s| s.enabled) {
+            let (bytes, span) = if v24 {
+                match (s.limit, s.origin.span()) {
+                    (VszLimit::Bytes(b), Some(span)) => (b, span),
+                    _ => continue,
+                }
+            } else {
+                match own.iter().rev().find(|(n, _)| *n == s.name) {
+                    Some((
+                        _,
+                        Limit {
+                            limit: VszLimit::Bytes(b),
+                            value,
+                            ..
+                        },
+                    )) if *b != 0 => (*b, *value),
+                    _ => continue,
+                }
+            };
+            if bytes >= MIN_SERVICE_VSZ || reported.contains(&span) {
+                continue;
+            }
+            reported.push(span);
+            let hint = if v24 {
+                " (did you mean \"unlimited\"?)"
+            } else {
+                ""
+            };
+            let message = format!("service({}): vsz_limit is too low{hint}", s.name);
+            let _ = format_size(bytes);
+            self.problem(span, ProblemKind::VszInvalid, message);
+        }
+    }
+}
+
+/// `(label, name, assignment)` for every setting written inside a 2.4 group.
+fn group_definitions(applied: &Applied) -> Vec<(&str, &str, &Assignment)> {
+    applied
+        .assignments
+        .iter()
+        .filter_map(|a| match &a.scope {
+            Scope::Group { label, name, .. } => Some((label.as_str(), name.as_str(), a)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// After the last top-level `protocols` line of the root file; else after the 2.4 version
+/// lines; else before the first line of the root file that holds a setting.
+fn insert_point(db: &SourceDb, document: &Document, applied: &Applied) -> Span {
+    let root = document.root();
+    let after_line = |span: Span| {
+        let file = db.file(root);
+        let range = file.line_range(file.line_index(span.end));
+        let end = (range.end + 1).min(file.text().len());
+        let end = if file.text()[range.end..].starts_with("\r\n") {
+            range.end + 2
+        } else {
+            end
+        };
+        Span::new(root, end, end)
+    };
+    if let Some(span) = applied.protocols_line.filter(|s| s.file == root) {
+        return after_line(span);
+    }
+    let version_line = applied
+        .assignments
+        .iter()
+        .filter(|a| a.scope == Scope::Root && a.line.file == root)
+        .filter(|a| a.key == "dovecot_storage_version" || a.key == "dovecot_config_version")
+        .map(|a| a.line)
+        .max_by_key(|s| s.end);
+    if let Some(span) = version_line {
+        return after_line(span);
+    }
+    let first = document
+        .lines
+        .iter()
+        .find(|l| l.span.file == root)
+        .map_or(0, |l| {
+            let file = db.file(root);
+            file.line_range(file.line_index(l.span.start)).start
+        });
+    Span::new(root, first, first)
+}
