@@ -171,6 +171,8 @@ pub struct DovecotConfig {
     /// Where a new global setting belongs: after `protocols`, else after the version lines,
     /// else at the top of the file. An empty span: insert there.
     pub insert_point: Span,
+    /// The top file's line ending, for inserted lines.
+    pub newline: &'static str,
 }
 
 impl DovecotConfig {

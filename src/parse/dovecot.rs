@@ -128,14 +128,32 @@ pub fn parse_file(
 
 /// Parses a file already in `db` (and reads its includes from disk).
 pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) -> Document {
-    let mut doc = Document {
+    let doc = Document {
         version,
         files: vec![root],
         lines: Vec::new(),
         notes: Vec::new(),
     };
-    let mut stack = vec![canonical(db.file(root).path())];
-    parse_into(db, root, &mut doc, &mut stack);
+    let mut reader = Reader {
+        stack: vec![canonical(db.file(root).path())],
+        doc,
+        pending: Pending::default(),
+    };
+    parse_into(db, root, &mut reader);
+    let Reader {
+        mut doc, pending, ..
+    } = reader;
+    if let Some(backslash) = pending.backslash {
+        doc.notes.push(Note::ContinuationDropped {
+            backslash,
+            pending: Span::new(
+                backslash.file,
+                pending.start_in(backslash.file, backslash.start),
+                backslash.end,
+            ),
+            by: None,
+        });
+    }
     doc
 }
 
@@ -189,37 +207,58 @@ struct Pending {
     text: String,
     /// The same, from the grammar's view of the text.
     grammar: String,
-    /// (offset in `text`, offset in the file, length) of each piece.
-    pieces: Vec<(usize, usize, usize)>,
+    /// (offset in `text`, file, offset in the file, length) of each piece. Pieces may come from
+    /// different files: Dovecot keeps the pending text when an included file ends.
+    pieces: Vec<(usize, FileId, usize, usize)>,
     backslash: Option<Span>,
 }
 
 impl Pending {
-    fn push(&mut self, file_start: usize, text: &str, grammar: &str) {
-        self.pieces.push((self.text.len(), file_start, text.len()));
+    fn push(&mut self, file: FileId, file_start: usize, text: &str, grammar: &str) {
+        self.pieces
+            .push((self.text.len(), file, file_start, text.len()));
         self.text.push_str(text);
         self.grammar.push_str(grammar);
     }
 
+    /// File offset of a text offset, in the file of the last piece (spans stay in one file:
+    /// text from an earlier file maps to the start of the last piece).
     fn to_file(&self, offset: usize) -> usize {
-        let i = self
-            .pieces
-            .partition_point(|&(start, _, _)| start <= offset)
-            - 1;
-        let (start, file_start, len) = self.pieces[i];
-        file_start + (offset - start).min(len)
+        let (_, last_file, last_start, _) = *self.pieces.last().expect("a piece");
+        let i = self.pieces.partition_point(|&(start, ..)| start <= offset) - 1;
+        let (start, file, file_start, len) = self.pieces[i];
+        if file == last_file {
+            file_start + (offset - start).min(len)
+        } else {
+            last_start
+        }
+    }
+
+    /// Where the pending text starts, in the file of `file` (or at `fallback`).
+    fn start_in(&self, file: FileId, fallback: usize) -> usize {
+        match self.pieces.first() {
+            Some(&(_, f, start, _)) if f == file => start,
+            _ => fallback,
+        }
     }
 }
 
-fn parse_into(db: &mut SourceDb, file: FileId, doc: &mut Document, stack: &mut Vec<PathBuf>) {
+/// What the reader carries from line to line and file to file.
+struct Reader {
+    doc: Document,
+    stack: Vec<PathBuf>,
+    pending: Pending,
+}
+
+fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
     let text = db.file(file).shared_text();
-    let grammar_text = grammar_input(&text, doc.version);
+    let version = r.doc.version;
+    let grammar_text = grammar_input(&text, version);
     if text.starts_with('\u{feff}') {
-        doc.notes.push(Note::ByteOrderMark {
+        r.doc.notes.push(Note::ByteOrderMark {
             span: Span::new(file, 0, 3),
         });
     }
-    let mut pending = Pending::default();
     let mut start = 0;
     while start < text.len() {
         let newline = text[start..].find('\n').map(|i| start + i);
@@ -229,76 +268,72 @@ fn parse_into(db: &mut SourceDb, file: FileId, doc: &mut Document, stack: &mut V
         }
         let next = newline.map_or(text.len(), |n| n + 1);
         let physical = physical_parts(&grammar_text[start..end], start);
-        match physical {
-            Physical {
-                content: None,
-                comment,
-                ..
-            } => {
-                // Blank or comment-only: Dovecot discards a pending continuation here.
-                if let Some(backslash) = pending.backslash.take() {
-                    doc.notes.push(Note::ContinuationDropped {
-                        backslash,
-                        pending: Span::new(file, pending.pieces[0].1, backslash.end),
-                        by: Some(comment.map_or(Span::new(file, start, end), |c| {
-                            Span::new(file, c.start, c.end)
-                        })),
-                    });
-                }
-                pending = Pending::default();
+        let Some(content) = physical.content else {
+            // Blank or comment-only: Dovecot discards a pending continuation here.
+            if let Some(backslash) = r.pending.backslash.take() {
+                let by = physical.comment.unwrap_or(Range { start, end });
+                r.doc.notes.push(Note::ContinuationDropped {
+                    backslash,
+                    pending: Span::new(
+                        backslash.file,
+                        r.pending.start_in(backslash.file, backslash.start),
+                        backslash.end,
+                    ),
+                    by: Some(Span::new(file, by.start, by.end)),
+                });
             }
-            Physical {
-                content: Some(content),
-                comment,
-                ..
-            } => {
-                note_comment(doc, file, &grammar_text, &physical, content, comment);
-                let piece = &text[content.start..content.end];
-                let grammar_piece = &grammar_text[content.start..content.end];
-                if let Some(stripped) = piece.strip_suffix('\\') {
-                    let kept = stripped
-                        .trim_end_matches(|c| is_blank(c, doc.version))
-                        .len();
-                    pending.push(content.start, &piece[..kept], &grammar_piece[..kept]);
-                    pending.text.push(' ');
-                    pending.grammar.push(' ');
-                    pending.backslash = Some(Span::new(file, content.end - 1, content.end));
-                } else {
-                    let line = if pending.pieces.is_empty() {
-                        let to_file = |o| content.start + o;
-                        logical_line(doc.version, file, (piece, grammar_piece), &to_file, content)
-                    } else {
-                        pending.push(content.start, piece, grammar_piece);
-                        let joined = std::mem::take(&mut pending);
-                        let whole = Range {
-                            start: joined.pieces[0].1,
-                            end: content.end,
-                        };
-                        let to_file = |o| joined.to_file(o);
-                        let texts = (joined.text.as_str(), joined.grammar.as_str());
-                        logical_line(doc.version, file, texts, &to_file, whole)
-                            .with_report(Span::new(file, content.start, content.end))
-                    };
-                    pending = Pending::default();
-                    let include = match &line.kind {
-                        LineKind::Include { path, try_only } => Some((path.clone(), *try_only)),
-                        _ => None,
-                    };
-                    doc.lines.push(line);
-                    if let Some((path, try_only)) = include {
-                        include_files(db, file, &path, try_only, doc, stack);
-                    }
-                }
-            }
+            r.pending = Pending::default();
+            start = next;
+            continue;
+        };
+        note_comment(
+            &mut r.doc,
+            file,
+            &grammar_text,
+            &physical,
+            content,
+            physical.comment,
+        );
+        let piece = &text[content.start..content.end];
+        let grammar_piece = &grammar_text[content.start..content.end];
+        if let Some(stripped) = piece.strip_suffix('\\') {
+            let kept = stripped.trim_end_matches(|c| is_blank(c, version)).len();
+            r.pending
+                .push(file, content.start, &piece[..kept], &grammar_piece[..kept]);
+            r.pending.text.push(' ');
+            r.pending.grammar.push(' ');
+            r.pending.backslash = Some(Span::new(file, content.end - 1, content.end));
+            start = next;
+            continue;
+        }
+        let line = if r.pending.pieces.is_empty() {
+            let to_file = |o| content.start + o;
+            logical_line(version, file, (piece, grammar_piece), &to_file, content)
+        } else {
+            r.pending.push(file, content.start, piece, grammar_piece);
+            let joined = std::mem::take(&mut r.pending);
+            let whole = Range {
+                start: joined.start_in(file, content.start),
+                end: content.end,
+            };
+            let to_file = |o| joined.to_file(o);
+            let texts = (joined.text.as_str(), joined.grammar.as_str());
+            logical_line(version, file, texts, &to_file, whole).with_report(Span::new(
+                file,
+                content.start,
+                content.end,
+            ))
+        };
+        r.pending = Pending::default();
+        let include = match &line.kind {
+            LineKind::Include { path, try_only } => Some((path.clone(), *try_only)),
+            _ => None,
+        };
+        r.doc.lines.push(line);
+        if let Some((path, try_only)) = include {
+            include_files(db, file, &path, try_only, r);
         }
         start = next;
-    }
-    if let Some(backslash) = pending.backslash {
-        doc.notes.push(Note::ContinuationDropped {
-            backslash,
-            pending: Span::new(file, pending.pieces[0].1, backslash.end),
-            by: None,
-        });
     }
 }
 
@@ -505,6 +540,11 @@ fn keyvalue(version: DovecotVersion, pair: Pair<'_, Rule>, cx: &LineCtx<'_>) -> 
         }
         _ => cx.text(&key_pair),
     };
+    if key.text.is_empty() && key_pair.as_rule() == Rule::key {
+        return LineKind::Error {
+            message: "Missing key name ('=' at the beginning of line)".into(),
+        };
+    }
     let value_pair = inner.next().expect("value");
     LineKind::KeyValue {
         key,
@@ -628,17 +668,10 @@ fn unescape_24(raw: &str) -> Result<String, usize> {
 
 /// Expands an `!include` and parses each matched file, in Dovecot's order. A failure turns the
 /// include line into an error line (for `!include_try`, only recursion and limits do).
-fn include_files(
-    db: &mut SourceDb,
-    from: FileId,
-    path: &Text,
-    try_only: bool,
-    doc: &mut Document,
-    stack: &mut Vec<PathBuf>,
-) {
-    let include_line = doc.lines.len() - 1;
-    if let Err(message) = expand_include(db, from, path, try_only, doc, stack) {
-        doc.lines[include_line].kind = LineKind::Error { message };
+fn include_files(db: &mut SourceDb, from: FileId, path: &Text, try_only: bool, r: &mut Reader) {
+    let include_line = r.doc.lines.len() - 1;
+    if let Err(message) = expand_include(db, from, path, try_only, r) {
+        r.doc.lines[include_line].kind = LineKind::Error { message };
     }
 }
 
@@ -647,8 +680,7 @@ fn expand_include(
     from: FileId,
     path: &Text,
     try_only: bool,
-    doc: &mut Document,
-    stack: &mut Vec<PathBuf>,
+    r: &mut Reader,
 ) -> Result<(), String> {
     let pattern = relative_to(db.file(from).path(), &path.text);
     let matches = glob_brace(&pattern);
@@ -660,11 +692,15 @@ fn expand_include(
         };
     }
     for matched in matches {
+        if matched.is_dir() {
+            // glob() matches directories too; Dovecot opens one and reads nothing from it.
+            continue;
+        }
         let canon = canonical(&matched);
-        if stack.contains(&canon) {
+        if r.stack.contains(&canon) {
             return Err(format!("Recursive include file: {}", matched.display()));
         }
-        if stack.len() >= MAX_INCLUDE_DEPTH || doc.files.len() >= MAX_FILES {
+        if r.stack.len() >= MAX_INCLUDE_DEPTH || r.doc.files.len() >= MAX_FILES {
             return Err(format!(
                 "Includes nested too deeply or too many files (limits: depth {MAX_INCLUDE_DEPTH}, {MAX_FILES} files): {}",
                 matched.display()
@@ -675,10 +711,10 @@ fn expand_include(
             Err(_) if try_only => continue,
             Err(message) => return Err(message),
         };
-        doc.files.push(id);
-        stack.push(canon);
-        parse_into(db, id, doc, stack);
-        stack.pop();
+        r.doc.files.push(id);
+        r.stack.push(canon);
+        parse_into(db, id, r);
+        r.stack.pop();
     }
     Ok(())
 }

@@ -28,7 +28,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let minimum = format_size_compact(cx.settings.min_vsz_limit);
-    let line = format!("default_vsz_limit = {minimum}\n");
+    let line = format!("default_vsz_limit = {minimum}{}", cx.dovecot.newline);
     let at = cx.dovecot.insert_point;
     out.push(
         Diagnostic::new(&RULE, at, "`default_vsz_limit` is not set: services run with the compiled default of 256M")

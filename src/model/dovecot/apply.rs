@@ -10,13 +10,18 @@ use crate::source::Span;
 /// Where a setting was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
-    /// Top level.
+    /// Top level (also the items of a top-level list such as 2.4 `protocols { }`).
     Root,
-    /// Inside `service NAME { }` (possibly nested deeper, e.g. in a listener: `listener` true).
+    /// Inside `service NAME { }` (`listener`: inside one of its listeners).
     Service { name: String, listener: bool },
-    /// Inside a `protocol`, `local`, `remote` or `local_name` filter (keyword, name).
-    Filter { keyword: String, name: String },
-    /// 2.4 `group @label name { }` (the inner scope is kept in `inner`).
+    /// Inside a `protocol`, `local`, `remote` or `local_name` filter (the outermost one), maybe
+    /// within a `service` block there. The master never reads these values.
+    Filter {
+        keyword: String,
+        name: String,
+        service: Option<String>,
+    },
+    /// 2.4 `group @label name { }` (the scope inside the group in `inner`).
     Group {
         label: String,
         name: String,
@@ -29,24 +34,25 @@ pub enum Scope {
 /// One `key = value` as Dovecot sees it, with the key resolved to its canonical name.
 #[derive(Clone, Debug)]
 pub struct Assignment {
-    /// Canonical key: `vsz_limit` in a 2.3 service, `service_vsz_limit` for 2.4 services.
+    /// Canonical key: `vsz_limit` in a 2.3 service, `service_vsz_limit` for 2.4 services,
+    /// `service/NAME/KEY` for slash paths, `protocols/ITEM` for 2.4 list items.
     pub key: String,
     pub key_span: Span,
     pub value: Value,
     pub scope: Scope,
-    /// Line span (for fixes and "set here" labels).
+    /// The whole logical line.
     pub line: Span,
+    /// The line's content on its last physical line (where doveconf reports errors).
+    pub report: Span,
 }
 
 /// What the walk found.
 #[derive(Debug, Default)]
 pub struct Applied {
     pub assignments: Vec<Assignment>,
-    /// Every `service NAME {` header (name, header span).
+    /// Every `service NAME {` header (lowercased name, header span).
     pub service_blocks: Vec<(String, Span)>,
     pub problems: Vec<Problem>,
-    /// The first line Dovecot 2.4 treats as a setting (for the `dovecot_config_version` rule).
-    pub first_setting: Option<Span>,
     /// The last top-level `protocols` line or block end (where a new global setting fits).
     pub protocols_line: Option<Span>,
 }
@@ -60,12 +66,15 @@ enum Frame {
     Service {
         name: String,
     },
-    Listener,
-    /// 2.3 section with a fixed key set (namespace, mailbox, passdb, userdb) or 2.4 list filter.
-    Keyed {
+    Listener {
         keyword: String,
     },
-    /// Free-form keys: 2.3 `plugin { }`, `dict { }`; 2.4 string/boolean list used as a section.
+    /// A section with its own key set (2.3 namespace, mailbox, passdb, userdb; 2.4 filters).
+    Keyed {
+        keyword: String,
+        driver: bool,
+    },
+    /// Free-form keys: 2.3 `plugin { }`, `dict { }`; 2.4 string/boolean lists as sections.
     List {
         setting: String,
     },
@@ -78,12 +87,26 @@ enum Frame {
     Opaque,
 }
 
+impl Frame {
+    /// The keyword doveconf 2.3 names in "Unknown setting: service { …" paths.
+    fn keyword(&self) -> Option<&str> {
+        match self {
+            Frame::Service { .. } => Some("service"),
+            Frame::Listener { keyword } | Frame::Keyed { keyword, .. } => Some(keyword),
+            Frame::List { setting } => Some(setting),
+            _ => None,
+        }
+    }
+}
+
 struct Walker {
     version: DovecotVersion,
     schema: &'static Schema,
     stack: Vec<(Frame, Span)>,
     out: Applied,
 }
+
+const CONNECTION_FILTERS: &[&str] = &["protocol", "local", "remote", "local_name"];
 
 /// 2.3 accepts these with a warning and maps them to service limits (old-set-parser.c).
 pub(crate) const OBSOLETE_23: &[&str] = &[
@@ -92,7 +115,37 @@ pub(crate) const OBSOLETE_23: &[&str] = &[
     "auth_process_size",
 ];
 
-const CONNECTION_FILTERS: &[&str] = &["protocol", "local", "remote", "local_name"];
+/// 2.3: which sections each section may contain ("" = top level and connection filters).
+const CHILDREN_23: &[(&str, &[&str])] = &[
+    (
+        "",
+        &["service", "namespace", "passdb", "userdb", "plugin", "dict"],
+    ),
+    (
+        "service",
+        &["inet_listener", "unix_listener", "fifo_listener"],
+    ),
+    ("namespace", &["mailbox"]),
+];
+
+/// 2.4 sections that need a name (`SET_FILTER_ARRAY`).
+const LIST_FILTERS_24: &[&str] = &[
+    "service",
+    "namespace",
+    "mailbox",
+    "passdb",
+    "userdb",
+    "inet_listener",
+    "unix_listener",
+    "fifo_listener",
+    "dict",
+    "fs",
+    "metric",
+    "event_exporter",
+    "language",
+    "execute",
+    "dict_map",
+];
 
 pub fn apply(doc: &Document) -> Applied {
     let mut walker = Walker {
@@ -119,10 +172,11 @@ impl Walker {
         });
     }
 
+    fn v23(&self) -> bool {
+        self.version == DovecotVersion::V2_3
+    }
+
     fn line(&mut self, line: &Line) {
-        if self.out.first_setting.is_none() && !matches!(line.kind, LineKind::Error { .. }) {
-            self.out.first_setting = Some(line.report_span);
-        }
         match &line.kind {
             LineKind::KeyValue { key, value } => self.keyvalue(line, key, value),
             LineKind::SectionBegin { keyword, name } => self.section(line, keyword, name.as_ref()),
@@ -160,6 +214,20 @@ impl Walker {
             {
                 self.out.protocols_line = Some(line.span);
             }
+            // 2.3 auth-settings.c: a passdb/userdb without `driver` fails at the end of parsing.
+            Some((
+                Frame::Keyed {
+                    keyword,
+                    driver: false,
+                },
+                begin,
+            )) if self.v23() && (keyword == "passdb" || keyword == "userdb") => {
+                self.problem(
+                    begin,
+                    ProblemKind::Syntax,
+                    format!("{keyword} is missing driver"),
+                );
+            }
             Some(_) => {}
         }
     }
@@ -169,29 +237,40 @@ impl Walker {
         let mut scope = Scope::Root;
         let mut group = None;
         for (frame, _) in &self.stack {
-            match frame {
-                Frame::Group { label, name } => group = Some((label.clone(), name.clone())),
-                Frame::Service { name } => {
-                    scope = Scope::Service {
-                        name: name.clone(),
-                        listener: false,
-                    }
+            scope = match (frame, scope) {
+                (Frame::Group { label, name }, s) => {
+                    group = Some((label.clone(), name.clone()));
+                    s
                 }
-                Frame::Listener => {
-                    if let Scope::Service { listener, .. } = &mut scope {
-                        *listener = true;
-                    }
-                }
-                Frame::Filter { keyword, name } if scope == Scope::Root => {
-                    scope = Scope::Filter {
-                        keyword: keyword.clone(),
-                        name: name.clone(),
-                    }
-                }
-                Frame::Filter { .. } => {}
-                Frame::List { .. } if scope == Scope::Root => {}
-                Frame::Keyed { .. } | Frame::List { .. } | Frame::Opaque => scope = Scope::Other,
-            }
+                (Frame::Filter { keyword, name }, Scope::Root) => Scope::Filter {
+                    keyword: keyword.clone(),
+                    name: name.clone(),
+                    service: None,
+                },
+                (
+                    Frame::Service { name },
+                    Scope::Filter {
+                        keyword,
+                        name: filter,
+                        ..
+                    },
+                ) => Scope::Filter {
+                    keyword,
+                    name: filter,
+                    service: Some(name.clone()),
+                },
+                (Frame::Service { name }, Scope::Root) => Scope::Service {
+                    name: name.clone(),
+                    listener: false,
+                },
+                (Frame::Listener { .. }, Scope::Service { name, .. }) => Scope::Service {
+                    name,
+                    listener: true,
+                },
+                (Frame::List { .. }, Scope::Root) => Scope::Root,
+                (Frame::Filter { .. } | Frame::Listener { .. }, s @ Scope::Filter { .. }) => s,
+                _ => Scope::Other,
+            };
         }
         match group {
             Some((label, name)) => Scope::Group {
@@ -211,23 +290,35 @@ impl Walker {
                 format!("Unknown escape sequence {}", bad.text),
             );
         }
+        let key_span = clip(key.span, line.report_span);
         let top = self.stack.last().map(|(f, _)| f.clone());
+        if self.v23() && key.text.starts_with("auth_") && self.in_network_filter() {
+            let message = format!(
+                "Auth settings not supported inside local/remote blocks: {}",
+                key.text
+            );
+            return self.problem(key_span, ProblemKind::Syntax, message);
+        }
         let canonical = match &top {
             None | Some(Frame::Group { .. }) => self.root_key(key),
             Some(Frame::Filter { .. }) => self.filter_key(key),
-            Some(Frame::Service { name }) => self.service_key(key, name),
-            Some(Frame::Listener) => self
-                .section_key("inet_listener", key)
-                .or_else(|| self.section_key("unix_listener", key)),
-            Some(Frame::Keyed { keyword }) => self.section_key(keyword, key),
+            Some(Frame::Service { name }) => self.service_key_name(&key.text, name),
+            Some(Frame::Listener { keyword }) => self.section_key(keyword, key),
+            Some(Frame::Keyed { keyword, .. }) => {
+                if key.text == "driver" {
+                    if let Some((Frame::Keyed { driver, .. }, _)) = self.stack.last_mut() {
+                        *driver = true;
+                    }
+                }
+                self.section_key(keyword, key)
+            }
             Some(Frame::List { setting }) if self.stack.len() == 1 => {
                 Some(format!("{setting}/{}", key.text))
             }
-            Some(Frame::List { .. }) => Some(key.text.clone()),
-            Some(Frame::Opaque) => Some(key.text.clone()),
+            Some(Frame::List { .. }) | Some(Frame::Opaque) => Some(key.text.clone()),
         };
         let Some(canonical) = canonical else {
-            return self.unknown_setting(key);
+            return self.unknown_setting(key, key_span);
         };
         let assignment = Assignment {
             key: canonical,
@@ -235,6 +326,7 @@ impl Walker {
             value: value.clone(),
             scope: self.scope(),
             line: line.span,
+            report: line.report_span,
         };
         if assignment.key == "protocols" && assignment.scope == Scope::Root {
             self.out.protocols_line = Some(line.span);
@@ -242,34 +334,46 @@ impl Walker {
         self.out.assignments.push(assignment);
     }
 
+    fn in_network_filter(&self) -> bool {
+        self.stack
+            .iter()
+            .any(|(f, _)| matches!(f, Frame::Filter { keyword, .. } if keyword == "local" || keyword == "remote"))
+    }
+
     /// Top-level keys: plain settings, slash paths, 2.4 `@label = name`.
     fn root_key(&self, key: &Text) -> Option<String> {
-        if self.version == DovecotVersion::V2_4 && key.text.starts_with('@') {
+        if !self.v23() && key.text.starts_with('@') {
             return Some(key.text.clone());
         }
         if let Some(rest) = key.text.strip_prefix("service/") {
             let (name, setting) = rest.split_once('/')?;
-            let canonical = self.service_key_name(setting, name)?;
+            let name = name.to_ascii_lowercase();
+            // 2.3 resolves slash paths against services that exist.
+            let known = self.schema.service_protocol(&name).is_some()
+                || self.out.service_blocks.iter().any(|(n, _)| *n == name);
+            if self.v23() && !known {
+                return None;
+            }
+            let canonical = self.service_key_name(setting, &name)?;
             return Some(format!("service/{name}/{canonical}"));
         }
         if key.text.contains('/') {
-            // Other filter paths (`protocol/imap/…`, `namespace/inbox/…`): not modelled.
-            return Some(key.text.clone());
+            // Other filter paths (`protocol/imap/…`, `plugin/…`): not modelled, left alone.
+            return (!key.text.starts_with('/') && !key.text.contains("//"))
+                .then(|| key.text.clone());
         }
-        let obsolete =
-            self.version == DovecotVersion::V2_3 && OBSOLETE_23.contains(&key.text.as_str());
+        let obsolete = self.v23() && OBSOLETE_23.contains(&key.text.as_str());
         (obsolete || self.schema.is_setting(&key.text)).then(|| key.text.clone())
     }
 
     fn filter_key(&self, key: &Text) -> Option<String> {
+        if key.text.contains('/') {
+            return self.root_key(key);
+        }
         match self.version {
             DovecotVersion::V2_3 => self.schema.is_setting(&key.text).then(|| key.text.clone()),
             DovecotVersion::V2_4 => self.auto_prefixed(&[], &key.text),
         }
-    }
-
-    fn service_key(&self, key: &Text, service: &str) -> Option<String> {
-        self.service_key_name(&key.text, service)
     }
 
     /// 2.3: the service's own keys. 2.4: `service_NAME_key`, `service_key`, `key`.
@@ -309,53 +413,79 @@ impl Walker {
             .find(|k| self.schema.is_setting(k))
     }
 
-    fn unknown_setting(&mut self, key: &Text) {
-        let context = self.stack.last().map(|(f, _)| f.clone());
-        let (message, candidates): (String, Vec<&str>) = match (self.version, &context) {
-            (DovecotVersion::V2_3, Some(Frame::Service { .. })) => (
-                format!("Unknown setting: service {{ {}", key.text),
-                self.keys_of("service"),
-            ),
-            (DovecotVersion::V2_3, Some(Frame::Keyed { keyword })) => (
-                format!("Unknown setting: {keyword} {{ {}", key.text),
-                self.keys_of(keyword),
-            ),
-            (DovecotVersion::V2_3, Some(Frame::Listener)) => (
-                format!("Unknown setting: {}", key.text),
-                self.keys_of("inet_listener"),
-            ),
+    /// 2.3 names the enclosing sections: `service { inet_listener { ` (filters do not count).
+    fn section_path(&self) -> String {
+        self.stack
+            .iter()
+            .filter_map(|(f, _)| f.keyword())
+            .map(|k| format!("{k} {{ "))
+            .collect()
+    }
+
+    /// An unknown name. Near a real one: MX205 with a suggestion. Certainly wrong — not an
+    /// identifier, a key of another section, or in a 2.3 section whose keys are fixed — the
+    /// error doveconf gives (MX201). Otherwise it may be a plugin's setting: recorded, not flagged.
+    fn unknown_setting(&mut self, key: &Text, span: Span) {
+        let top = self.stack.last().map(|(f, _)| f.clone());
+        let k = key.text.as_str();
+        let (message, candidates): (String, Vec<&str>) = match (self.version, &top) {
+            (DovecotVersion::V2_3, Some(Frame::Service { .. })) => {
+                (format!("Unknown setting: {}{k}", self.section_path()), self.keys_of("service"))
+            }
+            (DovecotVersion::V2_3, Some(Frame::Keyed { keyword, .. } | Frame::Listener { keyword })) => {
+                (format!("Unknown setting: {}{k}", self.section_path()), self.keys_of(keyword))
+            }
             (DovecotVersion::V2_3, _) => (
-                format!("Unknown setting: {}", key.text),
+                format!("Unknown setting: {}{k}", self.section_path()),
                 self.schema.settings.iter().copied().collect(),
             ),
             (DovecotVersion::V2_4, Some(Frame::Service { name })) => (
-                format!(
-                    "{k}: Unknown setting: {k} (service_{k} or service_{name}_{k} not found either.)",
-                    k = key.text
-                ),
+                format!("{k}: Unknown setting: {k} (service_{k} or service_{name}_{k} not found either.)"),
                 self.unprefixed("service"),
             ),
             (DovecotVersion::V2_4, _) => (
-                format!("{k}: Unknown setting: {k}", k = key.text),
+                format!("{k}: Unknown setting: {k}"),
                 self.schema.settings.iter().copied().collect(),
             ),
         };
-        let suggestion = did_you_mean(&key.text, candidates).map(str::to_string);
-        self.problem(
-            key.span,
+        let lowercase = k.to_ascii_lowercase();
+        let suggestion = candidates
+            .iter()
+            .find(|c| **c == lowercase && lowercase != k)
+            .copied()
+            .or_else(|| did_you_mean(k, candidates.iter().copied()))
+            .map(str::to_string);
+        let fixed_keys = self.v23()
+            && matches!(
+                top,
+                Some(Frame::Service { .. } | Frame::Keyed { .. } | Frame::Listener { .. })
+            );
+        let definite =
+            fixed_keys || !is_identifier(k) || k.contains('/') || self.known_elsewhere(k);
+        let kind = if suggestion.is_none() && definite {
+            ProblemKind::Syntax
+        } else {
             ProblemKind::UnknownSetting {
-                key: key.text.clone(),
+                key: k.to_string(),
                 suggestion,
-            },
-            message,
-        );
+            }
+        };
+        self.problem(span, kind, message);
+    }
+
+    /// A key of some section other than the current one (`vsz_limit` at top level).
+    fn known_elsewhere(&self, key: &str) -> bool {
+        self.v23()
+            && self
+                .schema
+                .section_keys
+                .values()
+                .any(|keys| keys.contains(key))
     }
 
     fn keys_of(&self, keyword: &str) -> Vec<&'static str> {
-        self.schema
-            .section_keys
-            .get(keyword)
-            .map(|k| k.iter().copied().collect())
+        let keys = self.schema.section_keys.get(keyword);
+        keys.map(|k| k.iter().copied().collect())
             .unwrap_or_default()
     }
 
@@ -371,10 +501,9 @@ impl Walker {
     }
 
     fn section(&mut self, line: &Line, keyword: &Text, name: Option<&Text>) {
-        let name_text = name.map(|n| n.text.clone()).unwrap_or_default();
         let frame = match self.version {
-            DovecotVersion::V2_3 => self.section_23(line, keyword, &name_text),
-            DovecotVersion::V2_4 => self.section_24(line, keyword, name, &name_text),
+            DovecotVersion::V2_3 => self.section_23(line, keyword, name),
+            DovecotVersion::V2_4 => self.section_24(line, keyword, name),
         };
         if let Frame::Service { name } = &frame {
             self.out.service_blocks.push((name.clone(), line.span));
@@ -382,12 +511,15 @@ impl Walker {
         self.stack.push((frame, line.span));
     }
 
-    fn parent(&self) -> Option<&Frame> {
-        self.stack.last().map(|(f, _)| f)
-    }
-
-    fn section_23(&mut self, line: &Line, keyword: &Text, name: &str) -> Frame {
-        if matches!(self.parent(), Some(Frame::List { .. })) {
+    fn section_23(&mut self, line: &Line, keyword: &Text, name: Option<&Text>) -> Frame {
+        let name_text = name.map(|n| n.text.as_str()).unwrap_or_default();
+        let kw = keyword.text.as_str();
+        let span = clip(keyword.span, line.report_span);
+        let parent = self.stack.iter().rev().find_map(|(f, _)| match f {
+            Frame::Filter { .. } | Frame::Group { .. } => None,
+            other => Some(other.clone()),
+        });
+        if matches!(parent, Some(Frame::List { .. })) {
             self.problem(
                 line.report_span,
                 ProblemKind::Syntax,
@@ -395,84 +527,69 @@ impl Walker {
             );
             return Frame::Opaque;
         }
-        let kw = keyword.text.as_str();
         if CONNECTION_FILTERS.contains(&kw) {
-            return self.connection_filter(line, kw, name);
+            return self.connection_filter(line, kw, name_text);
+        }
+        if (kw == "passdb" || kw == "userdb") && self.in_network_filter() {
+            let message = format!("Auth settings not supported inside local/remote blocks: {kw}");
+            self.problem(span, ProblemKind::Syntax, message);
+            return Frame::Opaque;
+        }
+        let parent_kw = parent.as_ref().and_then(Frame::keyword).unwrap_or("");
+        let allowed = CHILDREN_23
+            .iter()
+            .find(|(p, _)| *p == parent_kw)
+            .is_some_and(|(_, children)| children.contains(&kw));
+        if !allowed {
+            let candidates = CHILDREN_23
+                .iter()
+                .find(|(p, _)| *p == parent_kw)
+                .map_or(&[][..], |(_, c)| *c);
+            let suggestion = did_you_mean(kw, candidates.iter().copied()).map(str::to_string);
+            let message = format!("Unknown setting: {}{kw} {{ {kw}", self.section_path());
+            let kind = match suggestion {
+                Some(suggestion) => ProblemKind::UnknownSetting {
+                    key: kw.to_string(),
+                    suggestion: Some(suggestion),
+                },
+                None => ProblemKind::Syntax,
+            };
+            self.problem(span, kind, message);
+            return Frame::Opaque;
         }
         match kw {
-            "service" => Frame::Service {
-                name: name.to_string(),
-            },
-            "inet_listener" | "unix_listener" | "fifo_listener" => Frame::Listener,
-            "namespace" | "mailbox" | "passdb" | "userdb" => Frame::Keyed {
+            "service" => {
+                if name.is_none() {
+                    self.problem(
+                        line.report_span,
+                        ProblemKind::Syntax,
+                        "Service is missing name".into(),
+                    );
+                }
+                Frame::Service {
+                    name: name_text.to_ascii_lowercase(),
+                }
+            }
+            "inet_listener" | "unix_listener" | "fifo_listener" => Frame::Listener {
                 keyword: kw.to_string(),
             },
             "plugin" | "dict" => Frame::List {
                 setting: kw.to_string(),
             },
-            _ => {
-                let candidates = [
-                    "service",
-                    "namespace",
-                    "mailbox",
-                    "passdb",
-                    "userdb",
-                    "plugin",
-                    "dict",
-                    "protocol",
-                    "local",
-                    "remote",
-                    "local_name",
-                    "inet_listener",
-                    "unix_listener",
-                    "fifo_listener",
-                ];
-                let suggestion = did_you_mean(kw, candidates).map(str::to_string);
-                self.problem(
-                    keyword.span,
-                    ProblemKind::UnknownSetting {
-                        key: kw.to_string(),
-                        suggestion,
-                    },
-                    format!("Unknown setting: {kw} {{ {kw}"),
-                );
-                Frame::Opaque
-            }
+            _ => Frame::Keyed {
+                keyword: kw.to_string(),
+                driver: false,
+            },
         }
     }
 
-    fn section_24(
-        &mut self,
-        line: &Line,
-        keyword: &Text,
-        name: Option<&Text>,
-        name_text: &str,
-    ) -> Frame {
+    fn section_24(&mut self, line: &Line, keyword: &Text, name: Option<&Text>) -> Frame {
+        let name_text = name.map(|n| n.text.as_str()).unwrap_or_default();
         let kw = keyword.text.as_str();
         if CONNECTION_FILTERS.contains(&kw) {
             return self.connection_filter(line, kw, name_text);
         }
-        const LIST_FILTERS: &[&str] = &[
-            "service",
-            "namespace",
-            "mailbox",
-            "passdb",
-            "userdb",
-            "inet_listener",
-            "unix_listener",
-            "fifo_listener",
-            "dict",
-            "fs",
-            "metric",
-            "event_exporter",
-            "language",
-            "execute",
-            "dict_map",
-            "sieve_script",
-            "quota_root",
-            "fts",
-        ];
-        if LIST_FILTERS.contains(&kw) {
+        if LIST_FILTERS_24.contains(&kw) {
             if name.is_none() {
                 self.problem(
                     line.report_span,
@@ -481,30 +598,27 @@ impl Walker {
                 );
             }
             if kw == "service" {
-                if let Some(parent) = self
-                    .stack
-                    .iter()
-                    .find(|(f, _)| matches!(f, Frame::Service { .. } | Frame::Keyed { .. }))
-                {
-                    let parent_kw = match &parent.0 {
-                        Frame::Keyed { keyword } => keyword.clone(),
-                        _ => "service".into(),
-                    };
-                    self.problem(
-                        line.report_span,
-                        ProblemKind::Syntax,
-                        format!("service {{ .. }} not allowed under {parent_kw} {{ .. }}"),
-                    );
+                let parent = self.stack.iter().rev().find_map(|(f, _)| match f {
+                    Frame::Service { .. } => Some("service".to_string()),
+                    Frame::Keyed { keyword, .. } => Some(keyword.clone()),
+                    _ => None,
+                });
+                if let Some(parent) = parent {
+                    let message = format!("service {{ .. }} not allowed under {parent} {{ .. }}");
+                    self.problem(line.report_span, ProblemKind::Syntax, message);
                 }
                 return Frame::Service {
-                    name: name_text.to_string(),
+                    name: name_text.to_ascii_lowercase(),
                 };
             }
             if kw.ends_with("_listener") {
-                return Frame::Listener;
+                return Frame::Listener {
+                    keyword: kw.to_string(),
+                };
             }
             return Frame::Keyed {
                 keyword: kw.to_string(),
+                driver: true,
             };
         }
         if self.schema.is_setting(kw) {
@@ -522,22 +636,17 @@ impl Walker {
             }
             return Frame::Keyed {
                 keyword: kw.to_string(),
+                driver: true,
             };
         }
-        let sections: Vec<&str> = LIST_FILTERS
-            .iter()
-            .copied()
-            .chain(CONNECTION_FILTERS.iter().copied())
-            .collect();
+        let sections = LIST_FILTERS_24.iter().chain(CONNECTION_FILTERS).copied();
         let suggestion = did_you_mean(kw, sections).map(str::to_string);
-        self.problem(
-            keyword.span,
-            ProblemKind::UnknownSetting {
-                key: kw.to_string(),
-                suggestion,
-            },
-            format!("Unknown section name: {kw}"),
-        );
+        let span = clip(keyword.span, line.report_span);
+        let kind = ProblemKind::UnknownSetting {
+            key: kw.to_string(),
+            suggestion,
+        };
+        self.problem(span, kind, format!("Unknown section name: {kw}"));
         Frame::Opaque
     }
 
@@ -555,16 +664,17 @@ impl Walker {
             .stack
             .iter()
             .any(|(f, _)| !matches!(f, Frame::Filter { .. } | Frame::Group { .. }));
-        let message = match (keyword, enclosing.last().copied()) {
-            _ if other_section && self.version == DovecotVersion::V2_3 => Some("Section not allowed here".to_string()),
-            ("protocol", _) if enclosing.contains(&"protocol") => Some("Nested protocol { protocol { .. } } block not allowed".into()),
-            ("local", _) if enclosing.contains(&"protocol") => Some("protocol { local { .. } } not allowed (use local { protocol { .. } } instead)".into()),
-            ("local", _) if enclosing.contains(&"remote") => Some("remote { local { .. } } not allowed (use local { remote { .. } } instead)".into()),
-            ("local", _) if enclosing.contains(&"local_name") => Some("local_name { local { .. } } not allowed (use local { local_name { .. } } instead)".into()),
-            ("local_name", _) if enclosing.contains(&"remote") => Some("remote { local_name { .. } } not allowed (use local_name { remote { .. } } instead)".into()),
-            ("local_name", _) if enclosing.contains(&"protocol") => Some("protocol { local_name { .. } } not allowed (use local_name { protocol { .. } } instead)".into()),
-            ("remote", _) if enclosing.contains(&"protocol") => Some("protocol { remote { .. } } not allowed (use remote { protocol { .. } } instead)".into()),
-            ("local" | "remote", _) => self.network_problem(keyword, name),
+        let inside = |k: &str| enclosing.contains(&k);
+        let message = match keyword {
+            _ if other_section && self.v23() => Some("Section not allowed here".to_string()),
+            "protocol" if inside("protocol") => Some("Nested protocol { protocol { .. } } block not allowed".into()),
+            "local" if inside("protocol") => Some("protocol { local { .. } } not allowed (use local { protocol { .. } } instead)".into()),
+            "local" if inside("remote") => Some("remote { local { .. } } not allowed (use local { remote { .. } } instead)".into()),
+            "local" if inside("local_name") => Some("local_name { local { .. } } not allowed (use local { local_name { .. } } instead)".into()),
+            "local_name" if inside("remote") => Some("remote { local_name { .. } } not allowed (use local_name { remote { .. } } instead)".into()),
+            "local_name" if inside("protocol") => Some("protocol { local_name { .. } } not allowed (use local_name { protocol { .. } } instead)".into()),
+            "remote" if inside("protocol") => Some("protocol { remote { .. } } not allowed (use remote { protocol { .. } } instead)".into()),
+            "local" | "remote" => self.network_problem(keyword, name),
             _ => None,
         };
         if let Some(message) = message {
@@ -582,15 +692,14 @@ impl Walker {
             Some((a, b)) => (a, Some(b)),
             None => (name, None),
         };
-        let ip: Option<std::net::IpAddr> = addr.parse().ok();
-        let max = match ip {
-            Some(std::net::IpAddr::V4(_)) => 32,
-            Some(std::net::IpAddr::V6(_)) => 128,
-            None => return None,
+        let max = match addr.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => 32,
+            Ok(std::net::IpAddr::V6(_)) => 128,
+            Err(_) => return None,
         };
         if let Some(bits) = bits {
-            if !bits.bytes().all(|b| b.is_ascii_digit())
-                || bits.is_empty()
+            if bits.is_empty()
+                || !bits.bytes().all(|b| b.is_ascii_digit())
                 || bits.parse::<u32>().map_or(true, |b| b > max)
             {
                 return Some(format!("Invalid network mask: {name}"));
@@ -600,18 +709,32 @@ impl Walker {
             Frame::Filter { keyword: k, name } if k == keyword => Some(name.clone()),
             _ => None,
         })?;
-        (!network_contains(&parent, name)).then(|| {
-            format!("{keyword} {parent} {{ {keyword} {name} {{ .. }} }} requires {name} to be inside {parent}")
-        })
+        (!network_contains(&parent, name))
+            .then(|| format!("{keyword} {parent} {{ {keyword} {name} {{ .. }} }} requires {name} to be inside {parent}"))
     }
+}
+
+/// A span cut to start no earlier than the line's last physical line, where doveconf reports.
+pub(crate) fn clip(span: Span, report: Span) -> Span {
+    if span.file != report.file || span.start >= report.start {
+        return span;
+    }
+    Span::new(report.file, report.start, span.end.max(report.start))
+}
+
+/// Setting names are identifiers; a key with quotes, braces or a BOM is no plugin's setting.
+fn is_identifier(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'/' | b'@'))
 }
 
 /// Whether `inner` (IP[/bits]) lies inside `outer` (IP[/bits]); host names count as inside.
 fn network_contains(outer: &str, inner: &str) -> bool {
     fn parse(net: &str) -> Option<(u128, u32, bool)> {
         let (addr, bits) = net.split_once('/').unwrap_or((net, ""));
-        let ip: std::net::IpAddr = addr.parse().ok()?;
-        let (value, max, v4) = match ip {
+        let (value, max, v4) = match addr.parse::<std::net::IpAddr>().ok()? {
             std::net::IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32, true),
             std::net::IpAddr::V6(v6) => (u128::from(v6), 128, false),
         };

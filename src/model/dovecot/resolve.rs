@@ -2,7 +2,7 @@
 //! global and per-service vsz limits (docs/dovecot.md §3.2 for 2.3, §3.3 for 2.4), version
 //! checks, and vsz values Dovecot refuses.
 
-use super::apply::{Applied, Assignment, Scope, OBSOLETE_23};
+use super::apply::{clip, Applied, Assignment, Scope, OBSOLETE_23};
 use super::schema::schema;
 use super::*;
 use crate::model::size::{format_size, parse_size, SizeError};
@@ -54,6 +54,7 @@ pub(super) fn resolve(
     let protocols = r.protocols(&applied.assignments);
     let (globals, services, no_effect) = r.limits(&applied, &protocols);
     let insert_point = insert_point(db, &document, &applied);
+    let root = document.root();
     DovecotConfig {
         version,
         version_origin,
@@ -68,6 +69,11 @@ pub(super) fn resolve(
         }),
         no_effect,
         insert_point,
+        newline: if db.file(root).text().contains("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        },
     }
 }
 
@@ -169,7 +175,7 @@ impl Resolver<'_> {
 
     /// Enabled protocols: 2.3 a space-separated string (upstream default `imap pop3 lmtp`),
     /// 2.4 a boolean list (default empty), assigned whole or updated by `protocols { x = yes }`.
-    fn protocols(&self, assignments: &[Assignment]) -> Vec<String> {
+    fn protocols(&mut self, assignments: &[Assignment]) -> Vec<String> {
         let mut list: Vec<String> = match self.version {
             DovecotVersion::V2_3 => vec!["imap".into(), "pop3".into(), "lmtp".into()],
             DovecotVersion::V2_4 => Vec::new(),
@@ -177,12 +183,12 @@ impl Resolver<'_> {
         for a in assignments.iter().filter(|a| a.scope == Scope::Root) {
             if a.key == "protocols" {
                 let mut next = Vec::new();
-                for item in a
-                    .value
-                    .text
-                    .split([' ', '\t', ','])
-                    .filter(|s| !s.is_empty())
-                {
+                // 2.3 splits on blanks only; 2.4 boolean lists also on commas.
+                let separators: &[char] = match self.version {
+                    DovecotVersion::V2_3 => &[' ', '\t'],
+                    DovecotVersion::V2_4 => &[' ', '\t', ','],
+                };
+                for item in a.value.text.split(separators).filter(|s| !s.is_empty()) {
                     let item = item.trim_matches('"');
                     match item {
                         "$protocols" if self.version == DovecotVersion::V2_3 => {
@@ -202,7 +208,37 @@ impl Resolver<'_> {
         }
         let mut seen = std::collections::BTreeSet::new();
         list.retain(|p| seen.insert(p.clone()));
+        if self.version == DovecotVersion::V2_3 {
+            self.check_protocol_names(assignments, &list);
+        }
         list
+    }
+
+    /// 2.3 checks at the end of parsing that every protocol has a service
+    /// ("protocols: Unknown protocol: X"); report it on the last `protocols` line.
+    fn check_protocol_names(&mut self, assignments: &[Assignment], list: &[String]) {
+        let Some(line) = assignments
+            .iter()
+            .rev()
+            .find(|a| a.scope == Scope::Root && a.key == "protocols")
+        else {
+            return;
+        };
+        let declared: Vec<&str> = assignments
+            .iter()
+            .filter(|a| a.key == "protocol" || a.key.ends_with("/protocol"))
+            .map(|a| a.value.text.as_str())
+            .collect();
+        let builtin = schema(self.version).services.iter().map(|(_, p)| *p);
+        let known: Vec<&str> = builtin.chain(declared).filter(|p| !p.is_empty()).collect();
+        if let Some(unknown) = list.iter().find(|p| !known.contains(&p.as_str())) {
+            let span = clip(line.value.span, line.report);
+            self.problem(
+                span,
+                ProblemKind::Syntax,
+                format!("protocols: Unknown protocol: {unknown}"),
+            );
+        }
     }
 
     /// Parses a vsz value; a refused one becomes a problem and yields `None`.
@@ -218,61 +254,45 @@ impl Resolver<'_> {
         } else {
             String::new()
         };
-        match a.value.kind {
-            ValueKind::File => Some(VszLimit::Unknown),
+        let span = clip(a.value.span, a.report);
+        let text = a.value.text.as_str();
+        let refused = match a.value.kind {
+            // 2.3 `doveconf -n` does not read the file and parses `<path` as the size.
+            ValueKind::File if !v24 => format!("Invalid size: {}", self.db.text(a.value.span)),
+            ValueKind::File => return Some(VszLimit::Unknown),
             ValueKind::Variable if v24 => {
-                let text = a.value.text.as_str();
                 if text == "$SET:default_vsz_limit" {
                     return root_default();
                 }
                 if text.starts_with("$ENV:") || text.starts_with("$SET:") {
                     return Some(VszLimit::Unknown);
                 }
-                self.problem(
-                    a.value.span,
-                    ProblemKind::Syntax,
-                    format!("{prefix}Invalid size: {text}"),
-                );
-                None
+                format!("{prefix}Invalid size: {text}")
             }
             ValueKind::Variable => {
-                let text = a.value.text.as_str();
+                // 2.3 `doveconf -n` keeps `$name` literal, except a self-reference it cannot
+                // resolve inside a service.
                 let self_ref = format!("${written_key}");
-                if matches!(a.scope, Scope::Service { .. })
-                    && text.split(' ').any(|t| t == self_ref)
-                {
-                    self.problem(
-                        a.value.span,
-                        ProblemKind::Syntax,
-                        format!("Unknown variable: {self_ref}"),
-                    );
+                let in_service = matches!(a.scope, Scope::Service { .. });
+                if in_service && text.split(' ').any(|t| t == self_ref) {
+                    format!("Unknown variable: {self_ref}")
                 } else {
-                    self.problem(
-                        a.value.span,
-                        ProblemKind::Syntax,
-                        format!("Invalid size: {text}"),
-                    )
+                    format!("Invalid size: {text}")
                 }
-                None
             }
-            ValueKind::Plain | ValueKind::Quoted => match parse_size(&a.value.text, v24) {
-                Ok(size) => Some(size.into()),
-                Err(SizeError::Invalid(text))
-                    if !v24 && (text == "unlimited" || text == "infinite") =>
-                {
-                    self.problem(
-                        a.value.span,
-                        ProblemKind::VszInvalid,
-                        format!("Invalid size: {text}"),
-                    );
-                    None
+            ValueKind::Plain | ValueKind::Quoted => match parse_size(text, v24) {
+                // 2.3 stores a service's "not set" as UOFF_T_MAX: writing it means "inherit".
+                Ok(Size::Bytes(u64::MAX)) if !v24 && a.key != "default_vsz_limit" => return None,
+                Ok(size) => return Some(size.into()),
+                Err(SizeError::Invalid(t)) if !v24 && (t == "unlimited" || t == "infinite") => {
+                    self.problem(span, ProblemKind::VszInvalid, format!("Invalid size: {t}"));
+                    return None;
                 }
-                Err(e) => {
-                    self.problem(a.value.span, ProblemKind::Syntax, format!("{prefix}{e}"));
-                    None
-                }
+                Err(e) => format!("{prefix}{e}"),
             },
-        }
+        };
+        self.problem(span, ProblemKind::Syntax, refused);
+        None
     }
 
     fn limits(
@@ -430,12 +450,28 @@ impl Resolver<'_> {
                     line: a.line,
                     section: format!("service {name}"),
                 }),
-                (Scope::Filter { keyword, name }, "default_vsz_limit" | "service_vsz_limit") => {
+                (
+                    Scope::Filter {
+                        keyword,
+                        name,
+                        service,
+                    },
+                    key,
+                ) if key == "default_vsz_limit"
+                    || key == "service_vsz_limit"
+                    || (service.is_some() && key == service_key)
+                    || (key.starts_with("service/")
+                        && key.ends_with(&format!("/{service_key}"))) =>
+                {
                     let _ = limit(self, a);
+                    let section = match service {
+                        Some(s) => format!("{keyword} {name} {{ service {s}"),
+                        None => format!("{keyword} {name}"),
+                    };
                     no_effect.push(NoEffect {
                         key: written.clone(),
                         line: a.line,
-                        section: format!("{keyword} {name}"),
+                        section,
                     })
                 }
                 _ => {}

@@ -55,7 +55,10 @@ fn everything_after_equals_is_value() {
     assert_eq!(kv("login_greeting = a=b=c", V2_3).2, "a=b=c");
     assert_eq!(kv("login_greeting = {", V2_3).2, "{");
     assert_eq!(kv("vsz_limit = 1G }", V2_3).2, "1G }");
-    assert_eq!(kv("= x", V2_3).0, "");
+    assert_eq!(
+        error("= x", V2_3),
+        "Missing key name ('=' at the beginning of line)"
+    );
 }
 
 #[test]
