@@ -298,10 +298,13 @@ fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
         let grammar_piece = &grammar_text[content.start..content.end];
         if let Some(stripped) = piece.strip_suffix('\\') {
             let kept = stripped.trim_end_matches(|c| is_blank(c, version)).len();
-            r.pending
-                .push(file, content.start, &piece[..kept], &grammar_piece[..kept]);
-            r.pending.text.push(' ');
-            r.pending.grammar.push(' ');
+            // A line that is only `\` adds nothing, not even the joining space (doveconf 2.3.19).
+            if kept > 0 {
+                r.pending
+                    .push(file, content.start, &piece[..kept], &grammar_piece[..kept]);
+                r.pending.text.push(' ');
+                r.pending.grammar.push(' ');
+            }
             r.pending.backslash = Some(Span::new(file, content.end - 1, content.end));
             start = next;
             continue;

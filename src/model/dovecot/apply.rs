@@ -99,11 +99,31 @@ impl Frame {
     }
 }
 
+/// One open section with what its nesting implies, computed once when it opens so that deep
+/// nesting costs O(1) per line, not O(depth).
+struct Entry {
+    frame: Frame,
+    begin: Span,
+    /// The scope of settings written directly inside (before group wrapping).
+    scope: Scope,
+    group: Option<(String, String)>,
+    /// Enclosing connection filters, this one included.
+    filters: Vec<&'static str>,
+    /// The nearest enclosing section that is no filter or group (the 2.3 "parent").
+    nearest: Option<Frame>,
+    /// The innermost `local` / `remote` network, for the subset check.
+    local: Option<String>,
+    remote: Option<String>,
+}
+
 struct Walker {
     version: DovecotVersion,
     schema: &'static Schema,
-    stack: Vec<(Frame, Span)>,
+    stack: Vec<Entry>,
     out: Applied,
+    /// 2.3 `service NAME {` headers whose name is a built-in service's in another case.
+    recased_services: Vec<(Span, String)>,
+    any_filter: bool,
 }
 
 const CONNECTION_FILTERS: &[&str] = &["protocol", "local", "remote", "local_name"];
@@ -153,13 +173,16 @@ pub fn apply(doc: &Document) -> Applied {
         schema: schema(doc.version),
         stack: Vec::new(),
         out: Applied::default(),
+        recased_services: Vec::new(),
+        any_filter: false,
     };
     for line in &doc.lines {
         walker.line(line);
     }
-    if let Some(&(_, begin)) = walker.stack.first() {
+    if let Some(begin) = walker.stack.first().map(|e| e.begin) {
         walker.problem(begin, ProblemKind::Syntax, "Missing '}'".to_string());
     }
+    walker.duplicate_listeners();
     walker.out
 }
 
@@ -193,7 +216,7 @@ impl Walker {
                     label: label.text.clone(),
                     name: name.text.clone(),
                 };
-                self.stack.push((frame, line.span));
+                self.push(frame, line.span);
             }
             LineKind::Include { .. } => {}
             LineKind::Error { message } => {
@@ -203,7 +226,7 @@ impl Walker {
     }
 
     fn section_end(&mut self, line: &Line) {
-        match self.stack.pop() {
+        match self.stack.pop().map(|e| (e.frame, e.begin)) {
             None => self.problem(
                 line.report_span,
                 ProblemKind::Syntax,
@@ -234,52 +257,86 @@ impl Walker {
 
     /// The scope a setting written now lands in.
     fn scope(&self) -> Scope {
-        let mut scope = Scope::Root;
-        let mut group = None;
-        for (frame, _) in &self.stack {
-            scope = match (frame, scope) {
-                (Frame::Group { label, name }, s) => {
-                    group = Some((label.clone(), name.clone()));
-                    s
-                }
-                (Frame::Filter { keyword, name }, Scope::Root) => Scope::Filter {
-                    keyword: keyword.clone(),
-                    name: name.clone(),
-                    service: None,
-                },
-                (
-                    Frame::Service { name },
-                    Scope::Filter {
-                        keyword,
-                        name: filter,
-                        ..
-                    },
-                ) => Scope::Filter {
+        let Some(top) = self.stack.last() else {
+            return Scope::Root;
+        };
+        match &top.group {
+            Some((label, name)) => Scope::Group {
+                label: label.clone(),
+                name: name.clone(),
+                inner: Box::new(top.scope.clone()),
+            },
+            None => top.scope.clone(),
+        }
+    }
+
+    /// Opens a section, deriving its context from the enclosing one.
+    fn push(&mut self, frame: Frame, begin: Span) {
+        let parent = self.stack.last();
+        let parent_scope = parent.map_or(Scope::Root, |p| p.scope.clone());
+        let scope = match (&frame, parent_scope) {
+            (Frame::Group { .. }, s) => s,
+            (Frame::Filter { keyword, name }, Scope::Root) => Scope::Filter {
+                keyword: keyword.clone(),
+                name: name.clone(),
+                service: None,
+            },
+            (
+                Frame::Service { name },
+                Scope::Filter {
                     keyword,
                     name: filter,
-                    service: Some(name.clone()),
+                    ..
                 },
-                (Frame::Service { name }, Scope::Root) => Scope::Service {
-                    name: name.clone(),
-                    listener: false,
-                },
-                (Frame::Listener { .. }, Scope::Service { name, .. }) => Scope::Service {
-                    name,
-                    listener: true,
-                },
-                (Frame::List { .. }, Scope::Root) => Scope::Root,
-                (Frame::Filter { .. } | Frame::Listener { .. }, s @ Scope::Filter { .. }) => s,
-                _ => Scope::Other,
-            };
-        }
-        match group {
-            Some((label, name)) => Scope::Group {
-                label,
-                name,
-                inner: Box::new(scope),
+            ) => Scope::Filter {
+                keyword,
+                name: filter,
+                service: Some(name.clone()),
             },
-            None => scope,
+            (Frame::Service { name }, Scope::Root) => Scope::Service {
+                name: name.clone(),
+                listener: false,
+            },
+            (Frame::Listener { .. }, Scope::Service { name, .. }) => Scope::Service {
+                name,
+                listener: true,
+            },
+            (Frame::List { .. }, Scope::Root) => Scope::Root,
+            (Frame::Filter { .. } | Frame::Listener { .. }, s @ Scope::Filter { .. }) => s,
+            _ => Scope::Other,
+        };
+        let mut entry = Entry {
+            scope,
+            group: parent.and_then(|p| p.group.clone()),
+            filters: parent.map(|p| p.filters.clone()).unwrap_or_default(),
+            nearest: parent.and_then(|p| p.nearest.clone()),
+            local: parent.and_then(|p| p.local.clone()),
+            remote: parent.and_then(|p| p.remote.clone()),
+            frame,
+            begin,
+        };
+        match &entry.frame {
+            Frame::Group { label, name } => entry.group = Some((label.clone(), name.clone())),
+            Frame::Filter { keyword, name } => {
+                let keyword = CONNECTION_FILTERS
+                    .iter()
+                    .copied()
+                    .find(|k| k == keyword)
+                    .expect("a filter");
+                entry.filters.push(keyword);
+                match keyword {
+                    "local" => entry.local = Some(name.clone()),
+                    "remote" => entry.remote = Some(name.clone()),
+                    _ => {}
+                }
+            }
+            other => entry.nearest = Some(other.clone()),
         }
+        self.stack.push(entry);
+    }
+
+    fn top_frame(&self) -> Option<&Frame> {
+        self.stack.last().map(|e| &e.frame)
     }
 
     fn keyvalue(&mut self, line: &Line, key: &Text, value: &Value) {
@@ -291,7 +348,7 @@ impl Walker {
             );
         }
         let key_span = clip(key.span, line.report_span);
-        let top = self.stack.last().map(|(f, _)| f.clone());
+        let top = self.top_frame().cloned();
         if self.v23() && key.text.starts_with("auth_") && self.in_network_filter() {
             let message = format!(
                 "Auth settings not supported inside local/remote blocks: {}",
@@ -306,7 +363,11 @@ impl Walker {
             Some(Frame::Listener { keyword }) => self.section_key(keyword, key),
             Some(Frame::Keyed { keyword, .. }) => {
                 if key.text == "driver" {
-                    if let Some((Frame::Keyed { driver, .. }, _)) = self.stack.last_mut() {
+                    if let Some(Entry {
+                        frame: Frame::Keyed { driver, .. },
+                        ..
+                    }) = self.stack.last_mut()
+                    {
                         *driver = true;
                     }
                 }
@@ -336,8 +397,8 @@ impl Walker {
 
     fn in_network_filter(&self) -> bool {
         self.stack
-            .iter()
-            .any(|(f, _)| matches!(f, Frame::Filter { keyword, .. } if keyword == "local" || keyword == "remote"))
+            .last()
+            .is_some_and(|e| e.local.is_some() || e.remote.is_some())
     }
 
     /// Top-level keys: plain settings, slash paths, 2.4 `@label = name`.
@@ -417,7 +478,7 @@ impl Walker {
     fn section_path(&self) -> String {
         self.stack
             .iter()
-            .filter_map(|(f, _)| f.keyword())
+            .filter_map(|e| e.frame.keyword())
             .map(|k| format!("{k} {{ "))
             .collect()
     }
@@ -426,7 +487,7 @@ impl Walker {
     /// identifier, a key of another section, or in a 2.3 section whose keys are fixed — the
     /// error doveconf gives (MX201). Otherwise it may be a plugin's setting: recorded, not flagged.
     fn unknown_setting(&mut self, key: &Text, span: Span) {
-        let top = self.stack.last().map(|(f, _)| f.clone());
+        let top = self.top_frame().cloned();
         let k = key.text.as_str();
         let (message, candidates): (String, Vec<&str>) = match (self.version, &top) {
             (DovecotVersion::V2_3, Some(Frame::Service { .. })) => {
@@ -508,17 +569,14 @@ impl Walker {
         if let Frame::Service { name } = &frame {
             self.out.service_blocks.push((name.clone(), line.span));
         }
-        self.stack.push((frame, line.span));
+        self.push(frame, line.span);
     }
 
     fn section_23(&mut self, line: &Line, keyword: &Text, name: Option<&Text>) -> Frame {
         let name_text = name.map(|n| n.text.as_str()).unwrap_or_default();
         let kw = keyword.text.as_str();
         let span = clip(keyword.span, line.report_span);
-        let parent = self.stack.iter().rev().find_map(|(f, _)| match f {
-            Frame::Filter { .. } | Frame::Group { .. } => None,
-            other => Some(other.clone()),
-        });
+        let parent = self.stack.last().and_then(|e| e.nearest.clone());
         if matches!(parent, Some(Frame::List { .. })) {
             self.problem(
                 line.report_span,
@@ -559,6 +617,11 @@ impl Walker {
         }
         match kw {
             "service" => {
+                let lower = name_text.to_ascii_lowercase();
+                if lower != name_text && self.schema.service_protocol(&lower).is_some() {
+                    let span = name.map_or(line.report_span, |n| n.span);
+                    self.recased_services.push((span, name_text.to_string()));
+                }
                 if name.is_none() {
                     self.problem(
                         line.report_span,
@@ -598,11 +661,8 @@ impl Walker {
                 );
             }
             if kw == "service" {
-                let parent = self.stack.iter().rev().find_map(|(f, _)| match f {
-                    Frame::Service { .. } => Some("service".to_string()),
-                    Frame::Keyed { keyword, .. } => Some(keyword.clone()),
-                    _ => None,
-                });
+                let nearest = self.stack.last().and_then(|e| e.nearest.as_ref());
+                let parent = nearest.and_then(Frame::keyword).map(str::to_string);
                 if let Some(parent) = parent {
                     let message = format!("service {{ .. }} not allowed under {parent} {{ .. }}");
                     self.problem(line.report_span, ProblemKind::Syntax, message);
@@ -650,20 +710,28 @@ impl Walker {
         Frame::Opaque
     }
 
+    /// 2.3 matches a `service` block to a built-in service ignoring case but keeps the new
+    /// spelling; every filter block then gets its own copy of the defaults, so the built-in and
+    /// the re-cased service both exist and their listeners collide at the end of parsing.
+    fn duplicate_listeners(&mut self) {
+        if !self.any_filter {
+            return;
+        }
+        for (span, name) in std::mem::take(&mut self.recased_services) {
+            let lower = name.to_ascii_lowercase();
+            let message = format!(
+                "duplicate listener: `service {name}` is the built-in `{lower}` service in other letter case, and with a protocol/local/remote block in the file Dovecot sees both and refuses to start (write `service {lower}`)"
+            );
+            self.problem(span, ProblemKind::Syntax, message);
+        }
+    }
+
     /// `protocol`, `local`, `remote`, `local_name`, with Dovecot's nesting rules.
     fn connection_filter(&mut self, line: &Line, keyword: &str, name: &str) -> Frame {
-        let enclosing: Vec<&str> = self
-            .stack
-            .iter()
-            .filter_map(|(f, _)| match f {
-                Frame::Filter { keyword, .. } => Some(keyword.as_str()),
-                _ => None,
-            })
-            .collect();
-        let other_section = self
-            .stack
-            .iter()
-            .any(|(f, _)| !matches!(f, Frame::Filter { .. } | Frame::Group { .. }));
+        self.any_filter = true;
+        let top = self.stack.last();
+        let enclosing: &[&str] = top.map_or(&[], |e| e.filters.as_slice());
+        let other_section = top.is_some_and(|e| e.nearest.is_some());
         let inside = |k: &str| enclosing.contains(&k);
         let message = match keyword {
             _ if other_section && self.v23() => Some("Section not allowed here".to_string()),
@@ -705,10 +773,12 @@ impl Walker {
                 return Some(format!("Invalid network mask: {name}"));
             }
         }
-        let parent = self.stack.iter().rev().find_map(|(f, _)| match f {
-            Frame::Filter { keyword: k, name } if k == keyword => Some(name.clone()),
-            _ => None,
-        })?;
+        let top = self.stack.last()?;
+        let parent = if keyword == "local" {
+            top.local.clone()
+        } else {
+            top.remote.clone()
+        }?;
         (!network_contains(&parent, name))
             .then(|| format!("{keyword} {parent} {{ {keyword} {name} {{ .. }} }} requires {name} to be inside {parent}"))
     }

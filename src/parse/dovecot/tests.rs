@@ -346,16 +346,30 @@ fn version_24_treats_vertical_tab_as_blank() {
 
 #[test]
 fn include_lines() {
-    match kinds("!include_try conf.d/*.conf\n!include=x\n", V2_3).as_slice() {
+    match kinds(
+        "!include_try conf.d/*.conf\n!include = x\n!include=x\n",
+        V2_3,
+    )
+    .as_slice()
+    {
         [LineKind::Include {
             path,
             try_only: true,
-        }, LineKind::Error { message }] => {
+        }, LineKind::Error { message }, LineKind::KeyValue { key, .. }] => {
             assert_eq!(path.text, "conf.d/*.conf");
-            assert_eq!(message, "No matches");
+            assert_eq!(message, "No matches", "the path is `= x`");
+            assert_eq!(
+                key.text, "!include",
+                "`!include=x` is a setting named !include"
+            );
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_lone_backslash_line_adds_nothing() {
+    assert_eq!(kv("login_greeting = a \\\n\\\nb\n", V2_3).2, "a b");
 }
 
 #[test]
