@@ -1,12 +1,41 @@
 //! config: the effective settings of one run — defaults, then `.mxlint.yml`, then CLI flags.
 //!
-//! Knows nothing about rules beyond their selectors, and nothing about output.
+//! Owns config-file discovery (walk up from the checked path, stop at the first `.mxlint.yml` or
+//! after the directory holding `.git`), parsing (unknown keys are errors with a line and column)
+//! and layering. Knows nothing about rules beyond their selectors, and nothing about output.
+//!
+//! The file:
+//!
+//! ```yaml
+//! dovecot:
+//!   version: "2.4"        # or "2.3"; omitted = read `dovecot_config_version` from the file
+//!   min-vsz-limit: 1G     # Dovecot size syntax, at least 1M
+//! select: [MX3]           # omitted = every rule
+//! ignore: [MX301]
+//! fail-level: warning     # error | warning | info | style (default: style, any finding fails)
+//! ```
+//!
+//! Layering: a CLI `--select` starts the selection afresh (the file's `select` and `ignore` no
+//! longer apply, as in ruff); a CLI `--ignore` adds to the file's `ignore`. Every other flag
+//! replaces the file's value.
 
+use crate::diagnostic::Severity;
 use crate::model::dovecot::DovecotVersion;
-use crate::rules::Selection;
+use crate::model::size::{parse_size, Size};
+use crate::rules::{Selection, Selector};
+use saphyr::{LoadableYamlNode, MarkedYaml, YamlData};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::path::{Path, PathBuf};
 
 /// 1 GiB: the smallest `default_vsz_limit` mxlint accepts unless configured otherwise.
 pub const DEFAULT_MIN_VSZ_LIMIT: u64 = 1 << 30;
+
+/// The smallest `min-vsz-limit` a user may configure: below 1 MiB Dovecot cannot even start.
+pub const MIN_MIN_VSZ_LIMIT: u64 = 1 << 20;
+
+/// The name of the config file mxlint looks for.
+pub const CONFIG_FILE_NAME: &str = ".mxlint.yml";
 
 /// Everything a check needs to know beyond the files themselves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,5 +54,640 @@ impl Default for Settings {
             min_vsz_limit: DEFAULT_MIN_VSZ_LIMIT,
             selection: Selection::default(),
         }
+    }
+}
+
+/// The settings of a run plus what only the front end needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub settings: Settings,
+    /// Findings at or above this severity make the run exit 1.
+    pub fail_level: Severity,
+    /// The config file that was applied, if any.
+    pub file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            settings: Settings::default(),
+            fail_level: Severity::Style,
+            file: None,
+        }
+    }
+}
+
+/// Where the config file comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// Walk up from each checked path (the default).
+    Discover,
+    /// `--config FILE`.
+    File(PathBuf),
+    /// `--isolated`: no config file at all.
+    Isolated,
+}
+
+/// Values given on the command line; `None` leaves the file's value (or the default) alone.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub dovecot_version: Option<DovecotVersion>,
+    pub min_vsz_limit: Option<u64>,
+    pub select: Option<Vec<Selector>>,
+    pub ignore: Vec<Selector>,
+    pub fail_level: Option<Severity>,
+}
+
+/// What one `.mxlint.yml` sets; every field is optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FileConfig {
+    pub dovecot_version: Option<DovecotVersion>,
+    pub min_vsz_limit: Option<u64>,
+    pub select: Option<Vec<Selector>>,
+    pub ignore: Option<Vec<Selector>>,
+    pub fail_level: Option<Severity>,
+}
+
+/// A config file that cannot be used. `Display` gives `path:line:col: message`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub path: Option<PathBuf>,
+    /// 1-based line and column (column in code points) when the problem has a place.
+    pub position: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.path, self.position) {
+            (Some(path), Some((line, column))) => {
+                write!(f, "{}:{line}:{column}: {}", path.display(), self.message)
+            }
+            (Some(path), None) => write!(f, "{}: {}", path.display(), self.message),
+            (None, _) => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Finds the config file, reads it and layers defaults ← file ← `overrides`.
+pub fn resolve(
+    source: &ConfigSource,
+    targets: &[&Path],
+    overrides: &Overrides,
+) -> Result<Config, ConfigError> {
+    let file = match source {
+        ConfigSource::Isolated => None,
+        ConfigSource::File(path) => Some(path.clone()),
+        ConfigSource::Discover => discover_for_all(targets)?,
+    };
+    let file_config = match &file {
+        Some(path) => load_file(path)?,
+        None => FileConfig::default(),
+    };
+    Ok(layer(file_config, overrides, file))
+}
+
+/// Applies the file's values over the defaults, then the CLI's over those.
+pub fn layer(file: FileConfig, cli: &Overrides, path: Option<PathBuf>) -> Config {
+    let mut selection = Selection {
+        select: file.select.unwrap_or_default(),
+        ignore: file.ignore.unwrap_or_default(),
+    };
+    if let Some(select) = &cli.select {
+        selection = Selection {
+            select: select.clone(),
+            ignore: Vec::new(),
+        };
+    }
+    selection.ignore.extend(cli.ignore.iter().cloned());
+    let defaults = Config::default();
+    Config {
+        settings: Settings {
+            dovecot_version: cli.dovecot_version.or(file.dovecot_version),
+            min_vsz_limit: cli
+                .min_vsz_limit
+                .or(file.min_vsz_limit)
+                .unwrap_or(defaults.settings.min_vsz_limit),
+            selection,
+        },
+        fail_level: cli
+            .fail_level
+            .or(file.fail_level)
+            .unwrap_or(defaults.fail_level),
+        file: path,
+    }
+}
+
+/// Discovers the config of every target; they must agree, since one run has one config.
+fn discover_for_all(targets: &[&Path]) -> Result<Option<PathBuf>, ConfigError> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let mut any_without = false;
+    for target in targets {
+        match discover(target) {
+            Some(path) if !found.contains(&path) => found.push(path),
+            Some(_) => {}
+            None => any_without = true,
+        }
+    }
+    if found.len() > 1 || (found.len() == 1 && any_without) {
+        let names: Vec<String> = found.iter().map(|p| p.display().to_string()).collect();
+        return Err(ConfigError {
+            path: None,
+            position: None,
+            message: format!(
+                "the paths given fall under different config files ({}{}); check them in separate runs or pass --config or --isolated",
+                names.join(", "),
+                if any_without { ", and none" } else { "" }
+            ),
+        });
+    }
+    Ok(found.pop())
+}
+
+/// The nearest `.mxlint.yml` above `target` (a file's directory or the directory itself).
+///
+/// Stops at the first file found, and after the first directory that holds `.git` (the
+/// repository root), so a checkout never picks up a config from outside itself. The result is
+/// relative to the working directory when it lies below it.
+pub fn discover(target: &Path) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok();
+    let absolute = absolute(target, cwd.as_deref())?;
+    let start = if absolute.is_dir() {
+        absolute.as_path()
+    } else {
+        absolute.parent()?
+    };
+    for dir in start.ancestors() {
+        let candidate = dir.join(CONFIG_FILE_NAME);
+        if candidate.is_file() {
+            return Some(relative_to(candidate, cwd.as_deref()));
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+fn absolute(path: &Path, cwd: Option<&Path>) -> Option<PathBuf> {
+    if let Ok(canonical) = path.canonicalize() {
+        return Some(canonical);
+    }
+    // A missing file is reported later by the check; still find the config its directory uses.
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd?.canonicalize().ok()?.join(path)
+    };
+    Some(joined)
+}
+
+fn relative_to(path: PathBuf, cwd: Option<&Path>) -> PathBuf {
+    let Some(cwd) = cwd.and_then(|c| c.canonicalize().ok()) else {
+        return path;
+    };
+    match path.strip_prefix(&cwd) {
+        Ok(rel) => rel.to_path_buf(),
+        Err(_) => path,
+    }
+}
+
+/// Reads and parses one config file.
+pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        path: Some(path.to_path_buf()),
+        position: None,
+        message: format!("cannot read config file: {e}"),
+    })?;
+    parse(&text, path)
+}
+
+/// The file as written, before validation; every value keeps its location.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFile {
+    dovecot: Option<RawDovecot>,
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    fail_level: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawDovecot {
+    version: Option<Spanned<String>>,
+    min_vsz_limit: Option<Spanned<String>>,
+}
+
+/// Parses the text of a config file; `path` only labels errors.
+pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
+    let options = serde_saphyr::Options {
+        with_snippet: false,
+        ..Default::default()
+    };
+    let raw: RawFile = serde_saphyr::from_str_with_options(text, options)
+        .map_err(|e| yaml_error(&e, text, path))?;
+    let at = |value: &Spanned<String>, message: String| ConfigError {
+        path: Some(path.to_path_buf()),
+        position: Some((
+            value.referenced.line() as usize,
+            value.referenced.column() as usize,
+        )),
+        message,
+    };
+    let dovecot = raw.dovecot.unwrap_or_default();
+    let dovecot_version = dovecot
+        .version
+        .map(|v| {
+            DovecotVersion::parse(&v.value).ok_or_else(|| {
+                at(
+                    &v,
+                    format!(
+                        "dovecot.version: expected \"2.3\" or \"2.4\", found `{}`",
+                        v.value
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    let min_vsz_limit = dovecot
+        .min_vsz_limit
+        .map(|v| {
+            parse_min_vsz_limit(&v.value).map_err(|m| at(&v, format!("dovecot.min-vsz-limit: {m}")))
+        })
+        .transpose()?;
+    let selectors = |key: &str, list: Option<Vec<Spanned<String>>>| {
+        list.map(|items| {
+            items
+                .iter()
+                .map(|s| Selector::parse(&s.value).map_err(|m| at(s, format!("{key}: {m}"))))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()
+    };
+    let select = selectors("select", raw.select)?;
+    let ignore = selectors("ignore", raw.ignore)?;
+    let fail_level = raw
+        .fail_level
+        .map(|v| {
+            Severity::parse(&v.value).ok_or_else(|| {
+                at(
+                    &v,
+                    format!(
+                        "fail-level: expected error, warning, info or style, found `{}`",
+                        v.value
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    Ok(FileConfig {
+        dovecot_version,
+        min_vsz_limit,
+        select,
+        ignore,
+        fail_level,
+    })
+}
+
+/// Parses a minimum vsz limit (Dovecot's size syntax, no `unlimited`), at least 1 MiB.
+pub fn parse_min_vsz_limit(text: &str) -> Result<u64, String> {
+    match parse_size(text, false) {
+        Ok(Size::Bytes(bytes)) if bytes >= MIN_MIN_VSZ_LIMIT => Ok(bytes),
+        Ok(_) => Err(format!("`{text}` is below the smallest allowed value, 1M")),
+        Err(e) => Err(format!("{e} (expected a size such as 1G or 512M)")),
+    }
+}
+
+/// Turns a YAML error into `path:line:col: message`, keeping serde-saphyr's location.
+fn yaml_error(error: &serde_saphyr::Error, text: &str, path: &Path) -> ConfigError {
+    let error = error.without_snippet();
+    let position = error
+        .location()
+        .map(|l| (l.line() as usize, l.column() as usize));
+    let mut message = error.to_string();
+    // serde-saphyr appends " at line L, column C"; the position goes in front instead.
+    if position.is_some() {
+        if let Some(at) = message.rfind(" at line ") {
+            message.truncate(at);
+        }
+    }
+    if let Some(key) = unknown_key_name(&message) {
+        // serde-saphyr 0.0.16 places `unknown_field` errors at the key *before* the unknown one
+        // (its fallback location is updated only after the key has been deserialized), so find
+        // the key itself.
+        let position = locate_unknown_key(text, &key).or(position);
+        return ConfigError {
+            path: Some(path.to_path_buf()),
+            position,
+            message: message.replacen("unknown field", "unknown key", 1),
+        };
+    }
+    ConfigError {
+        path: Some(path.to_path_buf()),
+        position,
+        message,
+    }
+}
+
+/// The key named by serde's "unknown field `x`, expected …" message.
+fn unknown_key_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// Keys allowed in the mapping at `path` (the chain of keys from the root), if mxlint reads it.
+fn allowed_keys(path: &[&str]) -> Option<&'static [&'static str]> {
+    match path {
+        [] => Some(&["dovecot", "select", "ignore", "fail-level"]),
+        ["dovecot"] => Some(&["version", "min-vsz-limit"]),
+        _ => None,
+    }
+}
+
+/// 1-based line and column of the first key named `key` where mxlint does not allow it.
+fn locate_unknown_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    let docs = MarkedYaml::load_from_str(text).ok()?;
+    find_unknown_key(docs.first()?, key, &mut Vec::new())
+}
+
+fn find_unknown_key<'t>(
+    node: &'t MarkedYaml<'t>,
+    key: &str,
+    path: &mut Vec<&'t str>,
+) -> Option<(usize, usize)> {
+    let YamlData::Mapping(mapping) = &node.data else {
+        return None;
+    };
+    let allowed = allowed_keys(path)?;
+    for (k, value) in mapping.iter() {
+        let Some(name) = k.data.as_str() else {
+            continue;
+        };
+        if name == key && !allowed.contains(&name) {
+            // saphyr markers: 1-based lines, 0-based columns in characters.
+            return Some((k.span.start.line(), k.span.start.col() + 1));
+        }
+        path.push(name);
+        let found = find_unknown_key(value, key, path);
+        path.pop();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn parse_str(text: &str) -> Result<FileConfig, ConfigError> {
+        parse(text, Path::new(".mxlint.yml"))
+    }
+
+    fn sel(text: &str) -> Selector {
+        Selector::parse(text).unwrap()
+    }
+
+    #[test]
+    fn empty_file_sets_nothing() {
+        assert_eq!(parse_str("").unwrap(), FileConfig::default());
+        assert_eq!(parse_str("# nothing\n").unwrap(), FileConfig::default());
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nselect: [MX3]\nignore:\n  - default-vsz-limit-unset\nfail-level: warning\n";
+        let config = parse_str(text).unwrap();
+        assert_eq!(
+            config,
+            FileConfig {
+                dovecot_version: Some(DovecotVersion::V2_4),
+                min_vsz_limit: Some(2 << 30),
+                select: Some(vec![sel("MX3")]),
+                ignore: Some(vec![sel("default-vsz-limit-unset")]),
+                fail_level: Some(Severity::Warning),
+            }
+        );
+    }
+
+    #[test]
+    fn unquoted_version_and_plain_byte_count_are_accepted() {
+        let config = parse_str("dovecot:\n  version: 2.3\n  min-vsz-limit: 1048576\n").unwrap();
+        assert_eq!(config.dovecot_version, Some(DovecotVersion::V2_3));
+        assert_eq!(config.min_vsz_limit, Some(1 << 20));
+    }
+
+    #[test]
+    fn unknown_top_level_key_names_line_and_column() {
+        let err = parse_str("select: [MX3]\nfoo: 1\n").unwrap_err();
+        assert_eq!(err.position, Some((2, 1)));
+        assert!(err.message.contains("unknown key `foo`"), "{err}");
+        assert!(err
+            .to_string()
+            .starts_with(".mxlint.yml:2:1: unknown key `foo`"));
+    }
+
+    #[test]
+    fn unknown_nested_key_names_line_and_column() {
+        let err = parse_str("dovecot:\n  version: \"2.4\"\n  min_vsz_limit: 1G\n").unwrap_err();
+        assert_eq!(err.position, Some((3, 3)), "{err}");
+        assert!(err.message.contains("min_vsz_limit"), "{err}");
+        // In a flow mapping too, and for a key that is known elsewhere in the schema.
+        let err = parse_str("dovecot: {version: \"2.4\", select: []}\n").unwrap_err();
+        assert_eq!(err.position, Some((1, 27)), "{err}");
+    }
+
+    #[test]
+    fn bad_version_points_at_the_value() {
+        let err = parse_str("dovecot:\n  version: \"2.5\"\n").unwrap_err();
+        assert_eq!(err.position, Some((2, 12)));
+        assert!(err.message.contains("2.5"), "{err}");
+        assert!(parse_str("dovecot:\n  version: 2.40\n").is_err());
+    }
+
+    #[test]
+    fn min_vsz_limit_must_be_a_size_of_at_least_one_mebibyte() {
+        assert_eq!(
+            parse_str("dovecot:\n  min-vsz-limit: 1M\n")
+                .unwrap()
+                .min_vsz_limit,
+            Some(1 << 20)
+        );
+        let err = parse_str("dovecot:\n  min-vsz-limit: 512k\n").unwrap_err();
+        assert_eq!(err.position, Some((2, 18)));
+        assert!(err.message.contains("1M"), "{err}");
+        let err = parse_str("dovecot:\n  min-vsz-limit: lots\n").unwrap_err();
+        assert!(err.message.contains("Invalid size: lots"), "{err}");
+        assert!(parse_str("dovecot:\n  min-vsz-limit: unlimited\n").is_err());
+    }
+
+    #[test]
+    fn unknown_selector_points_at_the_entry() {
+        let err = parse_str("select:\n  - MX3\n  - no-such-rule\n").unwrap_err();
+        assert_eq!(err.position, Some((3, 5)));
+        assert!(
+            err.message.starts_with("select: unknown rule selector"),
+            "{err}"
+        );
+        let err = parse_str("ignore: [MX9]\n").unwrap_err();
+        assert!(err.message.starts_with("ignore: "), "{err}");
+    }
+
+    #[test]
+    fn bad_fail_level_is_an_error() {
+        let err = parse_str("fail-level: fatal\n").unwrap_err();
+        assert_eq!(err.position, Some((1, 13)));
+        for level in ["error", "warning", "info", "style"] {
+            let config = parse_str(&format!("fail-level: {level}\n")).unwrap();
+            assert_eq!(config.fail_level, Severity::parse(level));
+        }
+    }
+
+    #[test]
+    fn wrong_shape_and_broken_yaml_have_positions() {
+        let err = parse_str("select: MX3\n").unwrap_err();
+        assert_eq!(err.position.map(|p| p.0), Some(1), "{err}");
+        let err = parse_str("dovecot: [\n").unwrap_err();
+        assert!(err.position.is_some(), "{err}");
+        assert!(!err.message.contains(" at line "), "{err}");
+    }
+
+    #[test]
+    fn layering_defaults_file_cli() {
+        let none = layer(FileConfig::default(), &Overrides::default(), None);
+        assert_eq!(none, Config::default());
+        assert_eq!(none.fail_level, Severity::Style);
+
+        let file = FileConfig {
+            dovecot_version: Some(DovecotVersion::V2_3),
+            min_vsz_limit: Some(2 << 30),
+            select: Some(vec![sel("MX3")]),
+            ignore: Some(vec![sel("MX301")]),
+            fail_level: Some(Severity::Warning),
+        };
+        let from_file = layer(file.clone(), &Overrides::default(), None);
+        assert_eq!(
+            from_file.settings.dovecot_version,
+            Some(DovecotVersion::V2_3)
+        );
+        assert_eq!(from_file.settings.min_vsz_limit, 2 << 30);
+        assert_eq!(from_file.fail_level, Severity::Warning);
+
+        let cli = Overrides {
+            dovecot_version: Some(DovecotVersion::V2_4),
+            min_vsz_limit: Some(4 << 30),
+            select: None,
+            ignore: vec![sel("MX302")],
+            fail_level: Some(Severity::Error),
+        };
+        let both = layer(file.clone(), &cli, None);
+        assert_eq!(both.settings.dovecot_version, Some(DovecotVersion::V2_4));
+        assert_eq!(both.settings.min_vsz_limit, 4 << 30);
+        assert_eq!(both.fail_level, Severity::Error);
+        assert_eq!(both.settings.selection.select, vec![sel("MX3")]);
+        assert_eq!(
+            both.settings.selection.ignore,
+            vec![sel("MX301"), sel("MX302")]
+        );
+
+        // A CLI --select starts afresh: the file's ignore no longer applies.
+        let cli = Overrides {
+            select: Some(vec![sel("MX301")]),
+            ..Overrides::default()
+        };
+        let selected = layer(file, &cli, None);
+        assert_eq!(selected.settings.selection.select, vec![sel("MX301")]);
+        assert!(selected.settings.selection.ignore.is_empty());
+    }
+
+    #[test]
+    fn discovery_walks_up_and_stops_at_the_first_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        fs::create_dir_all(root.join("repo/roles/dovecot")).unwrap();
+        fs::write(root.join("repo/.mxlint.yml"), "").unwrap();
+        fs::write(root.join("repo/roles/dovecot/dovecot.conf"), "").unwrap();
+        let found = discover(&root.join("repo/roles/dovecot/dovecot.conf")).unwrap();
+        assert_eq!(found.canonicalize().unwrap(), root.join("repo/.mxlint.yml"));
+        // A directory target starts in the directory itself.
+        let found = discover(&root.join("repo")).unwrap();
+        assert_eq!(found.canonicalize().unwrap(), root.join("repo/.mxlint.yml"));
+        // The nearest file wins.
+        fs::write(root.join("repo/roles/.mxlint.yml"), "").unwrap();
+        let found = discover(&root.join("repo/roles/dovecot")).unwrap();
+        assert_eq!(
+            found.canonicalize().unwrap(),
+            root.join("repo/roles/.mxlint.yml")
+        );
+    }
+
+    #[test]
+    fn discovery_stops_after_the_repository_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        fs::create_dir_all(root.join("outer/repo/.git")).unwrap();
+        fs::create_dir_all(root.join("outer/repo/sub")).unwrap();
+        fs::write(root.join("outer/.mxlint.yml"), "").unwrap();
+        assert_eq!(discover(&root.join("outer/repo/sub")), None);
+        // A config in the repository root itself is still found.
+        fs::write(root.join("outer/repo/.mxlint.yml"), "").unwrap();
+        let found = discover(&root.join("outer/repo/sub")).unwrap();
+        assert_eq!(
+            found.canonicalize().unwrap(),
+            root.join("outer/repo/.mxlint.yml")
+        );
+    }
+
+    #[test]
+    fn discovery_works_for_a_missing_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        fs::create_dir_all(root.join(".git")).unwrap();
+        fs::write(root.join(".mxlint.yml"), "").unwrap();
+        let found = discover(&root.join("missing.conf")).unwrap();
+        assert_eq!(found.canonicalize().unwrap(), root.join(".mxlint.yml"));
+    }
+
+    #[test]
+    fn resolve_reads_the_given_file_or_none() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        fs::create_dir_all(root.join(".git")).unwrap();
+        fs::write(root.join(".mxlint.yml"), "fail-level: error\n").unwrap();
+        let custom = root.join("custom.yml");
+        fs::write(&custom, "fail-level: info\n").unwrap();
+        let target = root.join("dovecot.conf");
+        let targets = [target.as_path()];
+        let overrides = Overrides::default();
+
+        let found = resolve(&ConfigSource::Discover, &targets, &overrides).unwrap();
+        assert_eq!(found.fail_level, Severity::Error);
+        let given = resolve(&ConfigSource::File(custom.clone()), &targets, &overrides).unwrap();
+        assert_eq!(given.fail_level, Severity::Info);
+        assert_eq!(given.file, Some(custom));
+        let isolated = resolve(&ConfigSource::Isolated, &targets, &overrides).unwrap();
+        assert_eq!(isolated, Config::default());
+
+        let missing = root.join("nope.yml");
+        let err = resolve(&ConfigSource::File(missing), &targets, &overrides).unwrap_err();
+        assert!(err.to_string().contains("cannot read config file"), "{err}");
+    }
+
+    #[test]
+    fn targets_under_different_configs_are_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        fs::create_dir_all(root.join(".git")).unwrap();
+        fs::create_dir_all(root.join("a")).unwrap();
+        fs::create_dir_all(root.join("b")).unwrap();
+        fs::write(root.join("a/.mxlint.yml"), "").unwrap();
+        let (a, b) = (root.join("a/x.conf"), root.join("b/y.conf"));
+        let err = resolve(&ConfigSource::Discover, &[&a, &b], &Overrides::default()).unwrap_err();
+        assert!(err.message.contains("different config files"), "{err}");
+        let same = resolve(&ConfigSource::Discover, &[&a, &a], &Overrides::default());
+        assert!(same.is_ok());
     }
 }
