@@ -19,6 +19,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod model;
 pub mod parse;
+pub mod report;
 pub mod rules;
 pub mod source;
 

@@ -1,0 +1,249 @@
+//! report::json: the versioned machine-readable report (`"version": 1`).
+//!
+//! Built from mxlint's own diagnostic model (not miette's JSON handler, whose labels carry only
+//! byte offsets). Every position has a path, a 1-based line and a 1-based column in code
+//! points; `end_column` is exclusive. `summary.files` counts the files read (checked files and
+//! their includes). Adding fields is compatible; renaming or removing one bumps `version`.
+
+use super::{path_of, Summary};
+use crate::diagnostic::{Applicability, Diagnostic, FileError};
+use crate::source::{SourceDb, Span};
+use crate::Outcome;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// The schema version of this format.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub version: u32,
+    pub tool: Tool,
+    pub diagnostics: Vec<JsonDiagnostic<'a>>,
+    pub errors: Vec<JsonError>,
+    pub summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiagnostic<'a> {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: &'static str,
+    pub message: &'a str,
+    pub help: Option<&'a str>,
+    #[serde(flatten)]
+    pub range: Range,
+    pub hosts: &'a [String],
+    pub related: Vec<Related<'a>>,
+    pub fix: Option<JsonFix<'a>>,
+}
+
+/// Where a span is: path, start and (exclusive) end.
+#[derive(Serialize)]
+pub struct Range {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+#[derive(Serialize)]
+pub struct Related<'a> {
+    pub message: &'a str,
+    #[serde(flatten)]
+    pub range: Range,
+}
+
+#[derive(Serialize)]
+pub struct JsonFix<'a> {
+    pub message: &'a str,
+    pub applicability: Applicability,
+    pub edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    #[serde(flatten)]
+    pub range: Range,
+    pub content: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct JsonError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+pub struct JsonSummary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub styles: usize,
+    pub files: usize,
+}
+
+/// Writes the whole report as one pretty-printed JSON document and a newline.
+pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &report(outcome))?;
+    writeln!(out)
+}
+
+pub fn report(outcome: &Outcome) -> Report<'_> {
+    let summary = Summary::new(&outcome.db, &outcome.diagnostics, &outcome.errors);
+    Report {
+        version: VERSION,
+        tool: Tool {
+            name: "mxlint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        diagnostics: outcome
+            .diagnostics
+            .iter()
+            .map(|d| diagnostic(&outcome.db, d))
+            .collect(),
+        errors: outcome.errors.iter().map(error).collect(),
+        summary: JsonSummary {
+            errors: summary.errors,
+            warnings: summary.warnings,
+            infos: summary.infos,
+            styles: summary.styles,
+            files: summary.files_checked,
+        },
+    }
+}
+
+fn diagnostic<'a>(db: &SourceDb, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    JsonDiagnostic {
+        code: d.rule.code,
+        name: d.rule.name,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        help: d.help.as_deref(),
+        range: range(db, d.primary.span),
+        hosts: &d.hosts,
+        related: d
+            .related
+            .iter()
+            .map(|label| Related {
+                message: &label.message,
+                range: range(db, label.span),
+            })
+            .collect(),
+        fix: d.fix.as_ref().map(|fix| JsonFix {
+            message: &fix.message,
+            applicability: fix.applicability,
+            edits: fix
+                .edits
+                .iter()
+                .map(|edit| JsonEdit {
+                    range: range(db, edit.span),
+                    content: &edit.replacement,
+                })
+                .collect(),
+        }),
+    }
+}
+
+fn range(db: &SourceDb, span: Span) -> Range {
+    let (start, end) = db.range(span);
+    Range {
+        path: path_of(db, span.file),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+    }
+}
+
+fn error(e: &FileError) -> JsonError {
+    JsonError {
+        path: e.path.to_string_lossy().into_owned(),
+        line: e.position.map(|(line, _)| line),
+        column: e.position.map(|(_, column)| column),
+        message: e.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Edit, Fix};
+
+    #[test]
+    fn every_field_in_place() {
+        let mut outcome = Outcome::default();
+        let file = outcome.db.add("dovecot.conf", "a = 1\nçé = 2\n".into());
+        let rule = crate::rules::find("MX301").unwrap();
+        let mut diagnostic = Diagnostic::new(rule, Span::new(file, 6, 10), "msg")
+            .help("do this")
+            .related(Span::new(file, 0, 1), "see a")
+            .fix(Fix {
+                message: "replace".into(),
+                applicability: Applicability::Safe,
+                edits: vec![Edit {
+                    span: Span::new(file, 13, 14),
+                    replacement: "3".into(),
+                }],
+            });
+        diagnostic.hosts.push("mx1".into());
+        outcome.diagnostics.push(diagnostic);
+        outcome.errors.push(FileError {
+            path: "bad.conf".into(),
+            position: Some((3, 2)),
+            message: "invalid UTF-8".into(),
+        });
+        let mut out = Vec::new();
+        write(&mut out, &outcome).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let expected = serde_json::json!({
+            "version": 1,
+            "tool": {"name": "mxlint", "version": env!("CARGO_PKG_VERSION")},
+            "diagnostics": [{
+                "code": "MX301",
+                "name": rule.name,
+                "severity": rule.severity.as_str(),
+                "message": "msg",
+                "help": "do this",
+                "path": "dovecot.conf",
+                "line": 2, "column": 1, "end_line": 2, "end_column": 3,
+                "hosts": ["mx1"],
+                "related": [{"message": "see a", "path": "dovecot.conf",
+                             "line": 1, "column": 1, "end_line": 1, "end_column": 2}],
+                "fix": {"message": "replace", "applicability": "safe",
+                        "edits": [{"path": "dovecot.conf", "line": 2, "column": 6,
+                                   "end_line": 2, "end_column": 7, "content": "3"}]}
+            }],
+            "errors": [{"path": "bad.conf", "line": 3, "column": 2, "message": "invalid UTF-8"}],
+            "summary": {
+                "errors": 0, "warnings": 0, "infos": 0, "styles": 0, "files": 1
+            }
+        });
+        let mut expected = expected;
+        let key = match rule.severity.as_str() {
+            "error" => "errors",
+            "warning" => "warnings",
+            "info" => "infos",
+            _ => "styles",
+        };
+        expected["summary"][key] = 1.into();
+        assert_eq!(value, expected);
+    }
+
+    #[test]
+    fn empty_report_has_null_free_arrays() {
+        let value = serde_json::to_value(report(&Outcome::default())).unwrap();
+        assert_eq!(value["diagnostics"], serde_json::json!([]));
+        assert_eq!(value["errors"], serde_json::json!([]));
+        assert_eq!(value["summary"]["files"], 0);
+    }
+}
