@@ -1,0 +1,378 @@
+//! cli: the command line — clap definitions, flags → [`config::Overrides`], and one function
+//! per subcommand that runs the library and hands the result to `report/`.
+//!
+//! No lint logic lives here. Output goes through a locked, buffered stdout and every write
+//! error (a closed pipe included) is returned, so `main` can exit 0 on `EPIPE` instead of
+//! panicking the way `println!` would.
+
+use crate::config::{self, ConfigError, ConfigSource, Overrides};
+use crate::diagnostic::Severity;
+use crate::model::dovecot::DovecotVersion;
+use crate::report::{self, human::HumanOptions};
+use crate::rules::{self, Rule, Selector};
+use crate::source::SourceDb;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  no findings at or above the fail level (or --exit-zero)
+  1  findings at or above the fail level (--fail-level, default: style, i.e. any finding)
+  2  usage, configuration or internal error, or a file that could not be read";
+
+/// Pre-deployment linter for Ansible-managed mail servers.
+#[derive(Debug, Parser)]
+#[command(name = "mxlint", version, after_help = EXIT_STATUS)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check Dovecot configuration files (each with its includes)
+    #[command(after_help = EXIT_STATUS)]
+    Check(CheckArgs),
+    /// List every rule: code, name, default severity and summary
+    Rules,
+    /// Print the documentation of one rule
+    Rule {
+        /// A rule code (MX301) or name (default-vsz-limit-unset)
+        #[arg(value_name = "CODE|NAME")]
+        rule: String,
+    },
+    /// Print the effective configuration mxlint reads from a file
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files to check
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Run only these rules: codes, code prefixes (MX3), names or ALL; comma-separated, repeatable
+    #[arg(long, value_delimiter = ',', value_parser = parse_selector, value_name = "RULES")]
+    pub select: Option<Vec<Selector>>,
+    /// Skip these rules (same syntax as --select); added to the config file's `ignore`
+    #[arg(long, value_delimiter = ',', value_parser = parse_selector, value_name = "RULES")]
+    pub ignore: Vec<Selector>,
+    /// Smallest acceptable vsz limit for mailbox services, in Dovecot's size syntax [default: 1G]
+    #[arg(long, value_parser = config::parse_min_vsz_limit, value_name = "SIZE")]
+    pub min_vsz_limit: Option<u64>,
+    /// Lowest severity that makes the run fail (exit 1) [default: style]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_level: Option<Level>,
+    /// Exit 0 even when there are findings (errors still exit 2)
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Never color the output (also: NO_COLOR set to anything)
+    #[arg(long)]
+    pub no_color: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The file to read
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ShowFormat::Human)]
+    pub format: ShowFormat,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Flags shared by every command that reads files.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Use this config file instead of looking for .mxlint.yml
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every config file
+    #[arg(long)]
+    pub isolated: bool,
+    /// Read files as this Dovecot version [default: dovecot_config_version in the file, else 2.3]
+    #[arg(long, value_parser = parse_version, value_name = "2.3|2.4")]
+    pub dovecot_version: Option<DovecotVersion>,
+}
+
+impl ConfigArgs {
+    fn source(&self) -> ConfigSource {
+        match (&self.config, self.isolated) {
+            (_, true) => ConfigSource::Isolated,
+            (Some(file), false) => ConfigSource::File(file.clone()),
+            (None, false) => ConfigSource::Discover,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Snippets with labels, help and a summary
+    Human,
+    /// One `path:line:col: severity[CODE] message` line per finding
+    Concise,
+    /// Versioned JSON (version 1)
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    Error,
+    Warning,
+    Info,
+    Style,
+}
+
+impl From<Level> for Severity {
+    fn from(level: Level) -> Self {
+        match level {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+            Level::Info => Severity::Info,
+            Level::Style => Severity::Style,
+        }
+    }
+}
+
+fn parse_selector(text: &str) -> Result<Selector, String> {
+    Selector::parse(text)
+}
+
+fn parse_version(text: &str) -> Result<DovecotVersion, String> {
+    DovecotVersion::parse(text).ok_or_else(|| format!("expected 2.3 or 2.4, found `{text}`"))
+}
+
+/// How a run ended; the discriminant is the exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Nothing at or above the fail level.
+    Clean = 0,
+    /// Findings at or above the fail level.
+    Findings = 1,
+    /// A file could not be checked, or a rule name was unknown (already reported).
+    Error = 2,
+}
+
+/// What stops a run before it can report.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Writing the output failed; a broken pipe is not an error for the user.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// Runs one command.
+pub fn run(cli: Cli) -> Result<Status, RunError> {
+    match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Rules => with_stdout(|out| report::rules::write_list(out, rules::ALL)),
+        Command::Rule { rule } => explain(&rule),
+        Command::Show(args) => show(&args),
+    }
+}
+
+/// Runs `write` on a buffered, locked stdout and flushes it.
+fn with_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<Status, RunError> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    write(&mut out)?;
+    out.flush()?;
+    Ok(Status::Clean)
+}
+
+fn check(args: &CheckArgs) -> Result<Status, RunError> {
+    let targets: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    let overrides = Overrides {
+        dovecot_version: args.config.dovecot_version,
+        min_vsz_limit: args.min_vsz_limit,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_level: args.fail_level.map(Severity::from),
+    };
+    let config = config::resolve(&args.config.source(), &targets, &overrides)?;
+    let mut outcome = crate::check_paths(&targets, &config.settings);
+    report::sort(&mut outcome.diagnostics);
+
+    let terminal = io::stdout().is_terminal();
+    let options = HumanOptions {
+        color: terminal && !args.no_color && no_color_unset(),
+        links: terminal,
+    };
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut err = io::stderr().lock();
+    match args.format {
+        CheckFormat::Human => report::human::write(&mut out, &mut err, &outcome, options)?,
+        CheckFormat::Concise => report::concise::write(&mut out, &mut err, &outcome)?,
+        CheckFormat::Json => report::json::write(&mut out, &outcome)?,
+    }
+    out.flush()?;
+    Ok(status(&outcome, config.fail_level, args.exit_zero))
+}
+
+/// `NO_COLOR` disables color when set to anything but the empty string (no-color.org).
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Exit status of a check: file errors win, then findings at or above `fail_level`.
+pub fn status(outcome: &crate::Outcome, fail_level: Severity, exit_zero: bool) -> Status {
+    if !outcome.errors.is_empty() {
+        Status::Error
+    } else if !exit_zero && outcome.diagnostics.iter().any(|d| d.severity >= fail_level) {
+        Status::Findings
+    } else {
+        Status::Clean
+    }
+}
+
+fn explain(query: &str) -> Result<Status, RunError> {
+    if let Some(rule) = rules::find(query.trim()) {
+        return with_stdout(|out| report::rules::write_doc(out, rule));
+    }
+    let mut err = io::stderr().lock();
+    writeln!(err, "error: unknown rule `{query}`")?;
+    let similar = similar_rules(query);
+    if !similar.is_empty() {
+        let names: Vec<String> = similar
+            .iter()
+            .map(|r| format!("{} ({})", r.code, r.name))
+            .collect();
+        writeln!(err, "  did you mean: {}?", names.join(", "))?;
+    }
+    writeln!(err, "  `mxlint rules` lists every rule")?;
+    Ok(Status::Error)
+}
+
+/// Rules whose code or name is close to `query`: a code prefix, or a small edit distance.
+pub fn similar_rules(query: &str) -> Vec<&'static Rule> {
+    let query = query.trim().to_ascii_lowercase();
+    let close = |rule: &Rule| {
+        let code = rule.code.to_ascii_lowercase();
+        (query.len() >= 3 && code.starts_with(&query))
+            || edit_distance(&query, &code) <= 1
+            || edit_distance(&query, rule.name) <= (rule.name.len() / 4).max(2)
+            || (query.len() >= 4 && rule.name.contains(query.as_str()))
+    };
+    rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| close(r))
+        .take(5)
+        .collect()
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+fn show(args: &ShowArgs) -> Result<Status, RunError> {
+    let overrides = Overrides {
+        dovecot_version: args.config.dovecot_version,
+        ..Overrides::default()
+    };
+    let config = config::resolve(&args.config.source(), &[&args.path], &overrides)?;
+    let mut db = SourceDb::new();
+    let model = match crate::model::dovecot::load(&mut db, &args.path, &config.settings) {
+        Ok(model) => model,
+        Err(error) => {
+            report::human::write_file_errors(&mut io::stderr().lock(), &[error])?;
+            return Ok(Status::Error);
+        }
+    };
+    let path = args.path.to_string_lossy();
+    with_stdout(|out| match args.format {
+        ShowFormat::Json => report::show::write_json(out, &path, &db, &model),
+        ShowFormat::Human => report::show::write_human(out, &path, &db, &model),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn selectors_split_on_commas_and_repeat() {
+        let cli = Cli::try_parse_from([
+            "mxlint", "check", "--select", "MX3,MX2", "--select", "MX2", "--ignore", "MX301",
+            "x.conf",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Command::Check(args) = cli.command else {
+            panic!("not check")
+        };
+        let select: Vec<String> = args
+            .select
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
+        assert_eq!(select, ["MX3", "MX2", "MX2"]);
+        assert_eq!(args.ignore.len(), 1);
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        for argv in [
+            &["mxlint", "check"][..],
+            &["mxlint", "check", "--select", "MX9", "x"],
+            &["mxlint", "check", "--ignore", "nope", "x"],
+            &["mxlint", "check", "--dovecot-version", "2.5", "x"],
+            &["mxlint", "check", "--min-vsz-limit", "512k", "x"],
+            &["mxlint", "check", "--fail-level", "fatal", "x"],
+            &["mxlint", "check", "--config", "a.yml", "--isolated", "x"],
+            &["mxlint", "show", "--format", "concise", "x"],
+        ] {
+            let err = Cli::try_parse_from(argv).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{argv:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn did_you_mean() {
+        let codes = |q: &str| -> Vec<&str> { similar_rules(q).iter().map(|r| r.code).collect() };
+        assert!(codes("MX3O1").contains(&"MX301"));
+        assert!(codes("mx30").contains(&"MX301"));
+        let rule = rules::find("MX301").unwrap();
+        let typo = rule.name.replacen('-', "_", 1);
+        assert!(codes(&typo).contains(&"MX301"), "{typo}");
+        assert!(codes("zzzzzzzzzzzzzz").is_empty());
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("mx301", "mx301"), 0);
+    }
+}
