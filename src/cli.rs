@@ -11,6 +11,7 @@ use crate::model::dovecot::DovecotVersion;
 use crate::report::{self, human::HumanOptions};
 use crate::rules::{self, Rule, Selector};
 use crate::source::SourceDb;
+use crate::suggest::edit_distance;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -69,6 +70,12 @@ pub struct CheckArgs {
     /// Exit 0 even when there are findings (errors still exit 2)
     #[arg(long)]
     pub exit_zero: bool,
+    /// Apply safe fixes to the files in place, then report what is left
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix, also apply fixes that may change behaviour (renames, raised limits)
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
     /// Never color the output (also: NO_COLOR set to anything)
     #[arg(long)]
     pub no_color: bool,
@@ -205,6 +212,12 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     };
     let config = config::resolve(&args.config.source(), &targets, &overrides)?;
     let mut outcome = crate::check_paths(&targets, &config.settings);
+    if args.fix {
+        let fixed = apply_fixes(&outcome, args.unsafe_fixes)?;
+        if fixed > 0 {
+            outcome = crate::check_paths(&targets, &config.settings);
+        }
+    }
     report::sort(&mut outcome.diagnostics);
 
     let terminal = io::stdout().is_terminal();
@@ -221,6 +234,31 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     }
     out.flush()?;
     Ok(status(&outcome, config.fail_level, args.exit_zero))
+}
+
+/// Writes the fixed files (the only place mxlint writes to the user's files); returns how many
+/// fixes went in and says so on stderr.
+fn apply_fixes(outcome: &crate::Outcome, include_unsafe: bool) -> Result<usize, RunError> {
+    let files = crate::fix::fixed_files(&outcome.db, &outcome.diagnostics, include_unsafe);
+    let mut total = 0;
+    for file in &files {
+        std::fs::write(&file.path, &file.text).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write {}: {e}", file.path.display()),
+            )
+        })?;
+        total += file.applied;
+    }
+    if total > 0 {
+        let noun = if total == 1 { "fix" } else { "fixes" };
+        writeln!(
+            io::stderr().lock(),
+            "Applied {total} {noun} in {} file(s).",
+            files.len()
+        )?;
+    }
+    Ok(total)
 }
 
 /// `NO_COLOR` disables color when set to anything but the empty string (no-color.org).
@@ -263,8 +301,8 @@ pub fn similar_rules(query: &str) -> Vec<&'static Rule> {
     let close = |rule: &Rule| {
         let code = rule.code.to_ascii_lowercase();
         (query.len() >= 3 && code.starts_with(&query))
-            || edit_distance(&query, &code) <= 1
-            || edit_distance(&query, rule.name) <= (rule.name.len() / 4).max(2)
+            || edit_distance(&query, &code, 1).is_some()
+            || edit_distance(&query, rule.name, (rule.name.len() / 4).max(2)).is_some()
             || (query.len() >= 4 && rule.name.contains(query.as_str()))
     };
     rules::ALL
@@ -273,21 +311,6 @@ pub fn similar_rules(query: &str) -> Vec<&'static Rule> {
         .filter(|r| close(r))
         .take(5)
         .collect()
-}
-
-/// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != *cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 fn show(args: &ShowArgs) -> Result<Status, RunError> {
@@ -367,12 +390,5 @@ mod tests {
         let typo = rule.name.replacen('-', "_", 1);
         assert!(codes(&typo).contains(&"MX301"), "{typo}");
         assert!(codes("zzzzzzzzzzzzzz").is_empty());
-    }
-
-    #[test]
-    fn edit_distances() {
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("mx301", "mx301"), 0);
     }
 }

@@ -18,11 +18,14 @@
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod fix;
 pub mod model;
 pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suggest;
+pub mod suppress;
 
 use diagnostic::{Diagnostic, FileError};
 use source::SourceDb;
@@ -47,5 +50,6 @@ pub fn check_paths(paths: &[&Path], settings: &config::Settings) -> Outcome {
             Err(error) => outcome.errors.push(error),
         }
     }
+    suppress::apply(&outcome.db, &mut outcome.diagnostics);
     outcome
 }

@@ -502,3 +502,90 @@ fn show_of_a_missing_file_exits_2() {
         .code(2)
         .stderr(predicate::str::starts_with("error: missing.conf"));
 }
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+
+#[test]
+fn check_never_writes_without_fix() {
+    let original = fs::read_to_string(format!("{EXAMPLES}/fedora-stock/dovecot.conf")).unwrap();
+    let dir = repo(&[("dovecot.conf", &original)]);
+    let path = dir.path().join("dovecot.conf");
+    mxlint()
+        .args(["check", "--isolated"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    assert_eq!(fs::read_to_string(&path).unwrap(), original);
+}
+
+#[test]
+fn fix_inserts_the_missing_limit_on_fedoras_stock_config() {
+    let original = fs::read_to_string(format!("{EXAMPLES}/fedora-stock/dovecot.conf")).unwrap();
+    let dir = repo(&[("dovecot.conf", &original)]);
+    let path = dir.path().join("dovecot.conf");
+    mxlint()
+        .args(["check", "--isolated", "--fix"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Applied 1 fix"));
+    let fixed = fs::read_to_string(&path).unwrap();
+    assert!(
+        fixed.contains("  lmtp = yes\n}\ndefault_vsz_limit = 1G\n\nmail_home"),
+        "{fixed}"
+    );
+    // The bundled fixed twin is exactly this, but for its heading comment.
+    let twin = fs::read_to_string(format!("{EXAMPLES}/fedora-stock-fixed/dovecot.conf")).unwrap();
+    assert_eq!(
+        fixed.lines().skip(2).collect::<Vec<_>>(),
+        twin.lines().skip(2).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn fix_leaves_unsafe_fixes_alone_unless_asked() {
+    let text = "protocols = imap\ndefault_vsz_limt = 1G\ndefault_vsz_limit = 1G\n";
+    let dir = repo(&[("dovecot.conf", text)]);
+    let path = dir.path().join("dovecot.conf");
+    mxlint()
+        .args(["check", "--isolated", "--fix"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        text,
+        "a rename is an unsafe fix"
+    );
+    mxlint()
+        .args(["check", "--isolated", "--fix", "--unsafe-fixes"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "protocols = imap\ndefault_vsz_limit = 1G\ndefault_vsz_limit = 1G\n"
+    );
+}
+
+#[test]
+fn suppression_comment_silences_one_rule() {
+    let text = "# mxlint: disable=default-vsz-limit-unset -- tiny test host\nprotocols = imap\n";
+    let dir = repo(&[("dovecot.conf", text)]);
+    mxlint()
+        .args(["check", "--isolated"])
+        .arg(dir.path().join("dovecot.conf"))
+        .assert()
+        .code(0);
+    let text = "protocols = imap lmtp\ndefault_vsz_limit = 1G\n# mxlint: disable=MX303\nservice imap {\n  vsz_limit = 512M\n}\nservice lmtp {\n  vsz_limit = 512M\n}\n";
+    let dir = repo(&[("dovecot.conf", text)]);
+    let out = stdout_of(
+        mxlint()
+            .args(["check", "--isolated", "--format", "concise"])
+            .arg(dir.path().join("dovecot.conf")),
+    );
+    assert!(
+        out.contains(":8:15: error[MX303]") && !out.contains(":5:"),
+        "{out}"
+    );
+}

@@ -311,7 +311,7 @@ impl Resolver<'_> {
             .iter()
             .filter(|a| a.scope == Scope::Root && a.key == "default_vsz_limit")
             .filter_map(|a| parse_size(&a.value.text, v24).ok())
-            .last()
+            .next_back()
             .map(VszLimit::from)
             .unwrap_or(VszLimit::Bytes(COMPILED_DEFAULT_VSZ));
         let root_default = || Some(root_default_text);

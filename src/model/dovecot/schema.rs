@@ -176,50 +176,7 @@ impl Schema {
     }
 }
 
-/// Optimal string alignment distance, bounded: `None` when over `max`.
-pub(crate) fn edit_distance(a: &str, b: &str, max: usize) -> Option<usize> {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    if a.len().abs_diff(b.len()) > max {
-        return None;
-    }
-    let mut prev2 = vec![0; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev2[j - 2] + 1);
-            }
-        }
-        prev2 = std::mem::replace(&mut prev, cur);
-    }
-    (prev[b.len()] <= max).then_some(prev[b.len()])
-}
-
-/// How far a typo may be from a real name and still count as one.
-fn max_distance(len: usize) -> usize {
-    match len {
-        0..=5 => 1,
-        6..=10 => 2,
-        _ => 3,
-    }
-}
-
-/// The closest candidate within typo distance, if any.
-pub(crate) fn did_you_mean<'a>(
-    key: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let max = max_distance(key.chars().count());
-    candidates
-        .into_iter()
-        .filter(|c| *c != key)
-        .filter_map(|c| edit_distance(key, c, max).map(|d| (d, c)))
-        .min()
-        .map(|(_, c)| c)
-}
+pub(crate) use crate::suggest::did_you_mean;
 
 #[cfg(test)]
 mod tests {
@@ -241,19 +198,5 @@ mod tests {
         assert!(v24.has_prefix("ssl_server"));
         assert_eq!(v24.service_protocol("lmtp"), Some("lmtp"));
         assert_eq!(v24.service_protocol("director"), None);
-    }
-
-    #[test]
-    fn typos_are_found_and_plugins_left_alone() {
-        let keys = ["default_vsz_limit", "vsz_limit", "mail_plugins"];
-        assert_eq!(
-            did_you_mean("default_vsz_limt", keys),
-            Some("default_vsz_limit")
-        );
-        assert_eq!(did_you_mean("vsz_limt", keys), Some("vsz_limit"));
-        assert_eq!(did_you_mean("vzs_limit", keys), Some("vsz_limit"));
-        assert_eq!(did_you_mean("sieve_script", keys), None);
-        assert_eq!(edit_distance("abc", "abc", 0), Some(0));
-        assert_eq!(edit_distance("ab", "ba", 1), Some(1));
     }
 }
