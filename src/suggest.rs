@@ -17,13 +17,51 @@ fn bounded<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    let mut before: Vec<usize> = vec![0; b.len() + 1];
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current: Vec<usize> = vec![0; b.len() + 1];
+    // Setting names are short: keep the three rows on the stack when they fit.
+    const STACK: usize = 64;
+    if b.len() < STACK {
+        let mut rows = [[0usize; STACK]; 3];
+        bounded_rows(a, b, max, &mut rows)
+    } else {
+        let mut rows = vec![vec![0usize; b.len() + 1]; 3];
+        let [r0, r1, r2] = &mut rows[..] else {
+            unreachable!()
+        };
+        bounded_rows(
+            a,
+            b,
+            max,
+            &mut [r0.as_mut_slice(), r1.as_mut_slice(), r2.as_mut_slice()],
+        )
+    }
+}
+
+/// Only cells within `max` of the diagonal can stay within `max`: fill that band, treat the rest
+/// as out of reach.
+fn bounded_rows<T: PartialEq, R: AsMut<[usize]>>(
+    a: &[T],
+    b: &[T],
+    max: usize,
+    rows: &mut [R; 3],
+) -> Option<usize> {
+    const FAR: usize = usize::MAX / 2;
+    let [before, previous, current] = rows;
+    let (mut before, mut previous, mut current) =
+        (before.as_mut(), previous.as_mut(), current.as_mut());
+    for (j, cell) in previous.iter_mut().enumerate().take(b.len() + 1) {
+        *cell = if j <= max { j } else { FAR };
+    }
+    before[..=b.len()].fill(FAR);
     for i in 1..=a.len() {
-        current[0] = i;
-        let mut row_min = i;
-        for j in 1..=b.len() {
+        let (low, high) = (i.saturating_sub(max).max(1), (i + max).min(b.len()));
+        // Cells just outside the band still hold values from two rows ago.
+        current[low - 1] = FAR;
+        if high < b.len() {
+            current[high + 1] = FAR;
+        }
+        current[0] = if i <= max { i } else { FAR };
+        let mut row_min = current[0];
+        for j in low..=high {
             let cost = usize::from(a[i - 1] != b[j - 1]);
             let mut d = (previous[j] + 1)
                 .min(current[j - 1] + 1)
@@ -78,6 +116,58 @@ mod tests {
         assert_eq!(edit_distance("", "abc", 3), Some(3));
         assert_eq!(edit_distance("çé", "ce", 2), Some(2));
         assert_eq!(edit_distance("same", "same", 0), Some(0));
+    }
+
+    /// Plain full-matrix optimal string alignment, to check the banded one against.
+    fn reference(a: &[u8], b: &[u8]) -> usize {
+        let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for j in 0..=b.len() {
+            d[0][j] = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn banded_distance_matches_the_full_matrix() {
+        // A small deterministic generator over a three-letter alphabet, so near strings abound.
+        let mut seed = 0x2545f4914f6cdd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut word = |next: &mut dyn FnMut() -> u64| -> String {
+            let len = (next() % 9) as usize;
+            (0..len)
+                .map(|_| (b'a' + (next() % 3) as u8) as char)
+                .collect()
+        };
+        for _ in 0..5000 {
+            let (a, b) = (word(&mut next), word(&mut next));
+            let want = reference(a.as_bytes(), b.as_bytes());
+            for max in 0..4 {
+                assert_eq!(
+                    edit_distance(&a, &b, max),
+                    (want <= max).then_some(want),
+                    "{a:?} {b:?} max {max}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -108,12 +108,43 @@ struct Entry {
     scope: Scope,
     group: Option<(String, String)>,
     /// Enclosing connection filters, this one included.
-    filters: Vec<&'static str>,
+    filters: Filters,
     /// The nearest enclosing section that is no filter or group (the 2.3 "parent").
     nearest: Option<Frame>,
     /// The innermost `local` / `remote` network, for the subset check.
     local: Option<String>,
     remote: Option<String>,
+}
+
+/// Which connection filters enclose a section (a set of four flags, cheap to copy).
+#[derive(Clone, Copy, Debug, Default)]
+struct Filters {
+    protocol: bool,
+    local: bool,
+    remote: bool,
+    local_name: bool,
+}
+
+impl Filters {
+    fn flag(&mut self, keyword: &str) -> Option<&mut bool> {
+        match keyword {
+            "protocol" => Some(&mut self.protocol),
+            "local" => Some(&mut self.local),
+            "remote" => Some(&mut self.remote),
+            "local_name" => Some(&mut self.local_name),
+            _ => None,
+        }
+    }
+
+    fn insert(&mut self, keyword: &str) {
+        if let Some(flag) = self.flag(keyword) {
+            *flag = true;
+        }
+    }
+
+    fn contains(mut self, keyword: &str) -> bool {
+        self.flag(keyword).is_some_and(|f| *f)
+    }
 }
 
 struct Walker {
@@ -308,7 +339,7 @@ impl Walker {
         let mut entry = Entry {
             scope,
             group: parent.and_then(|p| p.group.clone()),
-            filters: parent.map(|p| p.filters.clone()).unwrap_or_default(),
+            filters: parent.map(|p| p.filters).unwrap_or_default(),
             nearest: parent.and_then(|p| p.nearest.clone()),
             local: parent.and_then(|p| p.local.clone()),
             remote: parent.and_then(|p| p.remote.clone()),
@@ -318,13 +349,8 @@ impl Walker {
         match &entry.frame {
             Frame::Group { label, name } => entry.group = Some((label.clone(), name.clone())),
             Frame::Filter { keyword, name } => {
-                let keyword = CONNECTION_FILTERS
-                    .iter()
-                    .copied()
-                    .find(|k| k == keyword)
-                    .expect("a filter");
-                entry.filters.push(keyword);
-                match keyword {
+                entry.filters.insert(keyword);
+                match keyword.as_str() {
                     "local" => entry.local = Some(name.clone()),
                     "remote" => entry.remote = Some(name.clone()),
                     _ => {}
@@ -730,9 +756,9 @@ impl Walker {
     fn connection_filter(&mut self, line: &Line, keyword: &str, name: &str) -> Frame {
         self.any_filter = true;
         let top = self.stack.last();
-        let enclosing: &[&str] = top.map_or(&[], |e| e.filters.as_slice());
+        let enclosing = top.map(|e| e.filters).unwrap_or_default();
         let other_section = top.is_some_and(|e| e.nearest.is_some());
-        let inside = |k: &str| enclosing.contains(&k);
+        let inside = |k: &str| enclosing.contains(k);
         let message = match keyword {
             _ if other_section && self.v23() => Some("Section not allowed here".to_string()),
             "protocol" if inside("protocol") => Some("Nested protocol { protocol { .. } } block not allowed".into()),
