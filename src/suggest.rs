@@ -124,8 +124,8 @@ mod tests {
         for (i, row) in d.iter_mut().enumerate() {
             row[0] = i;
         }
-        for j in 0..=b.len() {
-            d[0][j] = j;
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
         }
         for i in 1..=a.len() {
             for j in 1..=b.len() {
@@ -151,7 +151,7 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let mut word = |next: &mut dyn FnMut() -> u64| -> String {
+        let word = |next: &mut dyn FnMut() -> u64| -> String {
             let len = (next() % 9) as usize;
             (0..len)
                 .map(|_| (b'a' + (next() % 3) as u8) as char)
