@@ -15,6 +15,7 @@ use crate::model::size::Size;
 use crate::parse::dovecot::{parse_loaded, read_source, Document};
 use crate::source::{FileId, SourceDb, Span};
 pub use apply::{Assignment, Scope};
+pub use resolve::{COMPILED_DEFAULT_VSZ, MAILBOX_SERVICES, MIN_SERVICE_VSZ};
 use std::path::Path;
 
 /// The configuration language version mxlint reads a file as.

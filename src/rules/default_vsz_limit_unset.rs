@@ -3,7 +3,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::model::dovecot::LimitOrigin;
+use crate::model::dovecot::{LimitOrigin, MAILBOX_SERVICES};
 use crate::model::size::format_size_compact;
 
 pub static RULE: Rule = Rule {
@@ -17,12 +17,15 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let at_default: Vec<&str> = cx
-        .dovecot
-        .services
+    // In the order of MAILBOX_SERVICES: imap first, the usual victim.
+    let at_default: Vec<&str> = MAILBOX_SERVICES
         .iter()
-        .filter(|s| s.enabled && s.opens_mailboxes && s.origin == LimitOrigin::Compiled)
-        .map(|s| s.name.as_str())
+        .copied()
+        .filter(|name| {
+            cx.dovecot
+                .service(name)
+                .is_some_and(|s| s.enabled && s.origin == LimitOrigin::Compiled)
+        })
         .collect();
     if at_default.is_empty() {
         return;

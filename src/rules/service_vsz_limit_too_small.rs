@@ -3,7 +3,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::dovecot::{LimitOrigin, VszLimit};
+use crate::model::dovecot::{LimitOrigin, VszLimit, MIN_SERVICE_VSZ};
 use crate::model::size::format_size;
 
 pub static RULE: Rule = Rule {
@@ -15,9 +15,6 @@ pub static RULE: Rule = Rule {
     fatal: false,
     check,
 };
-
-/// Below this Dovecot refuses to start; MX305 reports those.
-const DOVECOT_MINIMUM: u64 = 1 << 20;
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let min = cx.settings.min_vsz_limit;
@@ -39,7 +36,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             }
             _ => continue,
         };
-        if bytes >= min || bytes < DOVECOT_MINIMUM {
+        if bytes >= min || bytes < MIN_SERVICE_VSZ {
             continue;
         }
         out.push(
