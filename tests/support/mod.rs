@@ -18,7 +18,14 @@ pub const VSZ_SERVICES: [&str; 4] = ["imap", "pop3", "lmtp", "indexer-worker"];
 pub const SENTINEL: u64 = u64::MAX;
 
 /// Codes that mean "the real daemon refuses this configuration".
-pub const FATAL_CODES: [&str; 4] = ["MX201", "MX202", "MX205", "MX305"];
+/// Codes of the rules whose findings mean the real daemon refuses the configuration.
+pub fn fatal_codes() -> Vec<&'static str> {
+    mxlint::rules::ALL
+        .iter()
+        .filter(|r| r.fatal)
+        .map(|r| r.code)
+        .collect()
+}
 
 /// A limit as the master applies it; in 2.3 a 0 means no limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,31 +229,37 @@ pub fn mxlint_json(dir: &Path, args: &[&std::ffi::OsStr]) -> Result<Value, Strin
     }
 }
 
-/// `mxlint check --dovecot-version 2.3 --format json --isolated path`.
-pub fn mxlint_check(path: &Path) -> Result<MxlintVerdict, String> {
+/// `mxlint SUBCOMMAND --dovecot-version 2.3 --format json --isolated path`, run in the file's
+/// directory.
+fn mxlint_23_json(subcommand: &str, path: &Path) -> Result<Value, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let json = mxlint_json(
-        dir,
-        &[
-            "check".as_ref(),
-            "--dovecot-version".as_ref(),
-            "2.3".as_ref(),
-            "--format".as_ref(),
-            "json".as_ref(),
-            "--isolated".as_ref(),
-            path.as_os_str(),
-        ],
-    )?;
-    read_check_json(&json, dir)
+    let args = [
+        subcommand,
+        "--dovecot-version",
+        "2.3",
+        "--format",
+        "json",
+        "--isolated",
+    ];
+    let mut args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+    args.push(path.as_os_str());
+    mxlint_json(dir, &args)
+}
+
+/// `mxlint check …` on one file.
+pub fn mxlint_check(path: &Path) -> Result<MxlintVerdict, String> {
+    let json = mxlint_23_json("check", path)?;
+    read_check_json(&json, path.parent().unwrap_or(Path::new(".")))
 }
 
 /// Reads `{"diagnostics":[{"code","line","path",…}],"errors":[…]}`. A diagnostic is fatal when
-/// its code is in [`FATAL_CODES`] or it says `"fatal": true`; every file error is fatal.
+/// its rule is fatal ([`fatal_codes`]) or it says `"fatal": true`; every file error is fatal.
 pub fn read_check_json(json: &Value, dir: &Path) -> Result<MxlintVerdict, String> {
     let diagnostics = json
         .get("diagnostics")
         .and_then(Value::as_array)
         .ok_or_else(|| format!("mxlint check JSON has no diagnostics array: {json}"))?;
+    let fatal_codes = fatal_codes();
     let mut verdict = MxlintVerdict {
         fatal: Vec::new(),
         codes: Vec::new(),
@@ -255,7 +268,7 @@ pub fn read_check_json(json: &Value, dir: &Path) -> Result<MxlintVerdict, String
         let code = d.get("code").and_then(Value::as_str).unwrap_or("?");
         verdict.codes.push(code.to_string());
         let flagged = d.get("fatal").and_then(Value::as_bool) == Some(true);
-        if FATAL_CODES.contains(&code) || flagged {
+        if fatal_codes.contains(&code) || flagged {
             verdict.fatal.push(finding(d, code, dir));
         }
     }
@@ -283,19 +296,7 @@ fn finding(item: &Value, code: &str, dir: &Path) -> MxlintFatal {
 /// `mxlint show --dovecot-version 2.3 --format json --isolated path`: the limits of
 /// [`VSZ_SERVICES`] (`vsz_limit` is a byte count or `"unlimited"`).
 pub fn mxlint_vsz(path: &Path) -> Result<BTreeMap<String, Vsz>, String> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let json = mxlint_json(
-        dir,
-        &[
-            "show".as_ref(),
-            "--dovecot-version".as_ref(),
-            "2.3".as_ref(),
-            "--format".as_ref(),
-            "json".as_ref(),
-            "--isolated".as_ref(),
-            path.as_os_str(),
-        ],
-    )?;
+    let json = mxlint_23_json("show", path)?;
     let services = json
         .get("services")
         .and_then(Value::as_array)
