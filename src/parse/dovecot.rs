@@ -52,7 +52,7 @@ pub struct Value {
     /// The value as written, quotes included.
     pub span: Span,
     /// 2.4: the first escape sequence Dovecot refuses (`Unknown escape sequence \n`).
-    pub bad_escape: Option<Text>,
+    pub bad_escape: Option<Box<Text>>,
 }
 
 /// One logical line, classified.
@@ -259,6 +259,10 @@ fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
             span: Span::new(file, 0, 3),
         });
     }
+    // One logical line per physical line at most: reserve once instead of regrowing a large Vec.
+    r.doc
+        .lines
+        .reserve(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let mut start = 0;
     while start < text.len() {
         let newline = text[start..].find('\n').map(|i| start + i);
@@ -340,7 +344,7 @@ fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Range {
     start: usize,
     end: usize,
@@ -383,6 +387,7 @@ fn is_blank(c: char, version: DovecotVersion) -> bool {
 }
 
 /// One physical line split by the grammar; offsets are file offsets.
+#[derive(Debug, PartialEq, Eq)]
 struct Physical {
     content: Option<Range>,
     comment: Option<Range>,
@@ -390,6 +395,11 @@ struct Physical {
 }
 
 fn physical_parts(line: &str, base: usize) -> Physical {
+    fast::physical(line, base).unwrap_or_else(|| grammar_physical(line, base))
+}
+
+/// `physical_line` through pest.
+fn grammar_physical(line: &str, base: usize) -> Physical {
     let mut parts = Physical {
         content: None,
         comment: None,
@@ -449,23 +459,13 @@ fn logical_line(
     whole: Range,
 ) -> Line {
     let cx = LineCtx {
+        version,
         file,
         original,
         to_file,
     };
-    let rule = match version {
-        DovecotVersion::V2_3 => Rule::logical_line_23,
-        DovecotVersion::V2_4 => Rule::logical_line_24,
-    };
     let whole_span = Span::new(file, whole.start, whole.end);
-    let kind = match Grammar::parse(rule, grammar) {
-        Ok(mut pairs) => {
-            let top = pairs.next().expect("one logical line");
-            let inner = top.into_inner().next().expect("one line kind");
-            line_kind(version, inner, &cx)
-        }
-        Err(e) => unreachable!("logical lines always classify: {e}"),
-    };
+    let kind = fast::kind(grammar, &cx).unwrap_or_else(|| grammar_kind(version, grammar, &cx));
     Line {
         kind,
         span: whole_span,
@@ -473,9 +473,26 @@ fn logical_line(
     }
 }
 
+/// `logical_line_23`/`_24` through pest.
+fn grammar_kind(version: DovecotVersion, grammar: &str, cx: &LineCtx<'_>) -> LineKind {
+    let rule = match version {
+        DovecotVersion::V2_3 => Rule::logical_line_23,
+        DovecotVersion::V2_4 => Rule::logical_line_24,
+    };
+    match Grammar::parse(rule, grammar) {
+        Ok(mut pairs) => {
+            let top = pairs.next().expect("one logical line");
+            let inner = top.into_inner().next().expect("one line kind");
+            line_kind(version, inner, cx)
+        }
+        Err(e) => unreachable!("logical lines always classify: {e}"),
+    }
+}
+
 /// One logical line being converted: the real text (the grammar may have seen 2.4 blanks mapped
 /// to spaces) and the map from line offsets to file offsets.
 struct LineCtx<'a> {
+    version: DovecotVersion,
     file: FileId,
     original: &'a str,
     to_file: &'a dyn Fn(usize) -> usize,
@@ -581,7 +598,7 @@ fn value(version: DovecotVersion, pair: Pair<'_, Rule>, cx: &LineCtx<'_>) -> Val
                             text: seq.clone(),
                             span: cx.span(start, start + seq.len()),
                         };
-                        (ValueKind::Quoted, raw.to_string(), Some(bad))
+                        (ValueKind::Quoted, raw.to_string(), Some(Box::new(bad)))
                     }
                 },
             }
@@ -819,5 +836,6 @@ fn expand_braces(pattern: &str, depth: usize) -> Vec<String> {
     out
 }
 
+mod fast;
 #[cfg(test)]
 mod tests;

@@ -155,6 +155,8 @@ struct Walker {
     /// 2.3 `service NAME {` headers whose name is a built-in service's in another case.
     recased_services: Vec<(Span, String)>,
     any_filter: bool,
+    /// Names of the `service` blocks seen so far.
+    declared: std::collections::HashSet<String>,
 }
 
 const CONNECTION_FILTERS: &[&str] = &["protocol", "local", "remote", "local_name"];
@@ -206,6 +208,7 @@ pub fn apply(doc: &Document) -> Applied {
         out: Applied::default(),
         recased_services: Vec::new(),
         any_filter: false,
+        declared: Default::default(),
     };
     for line in &doc.lines {
         walker.line(line);
@@ -436,8 +439,8 @@ impl Walker {
             let (name, setting) = rest.split_once('/')?;
             let name = name.to_ascii_lowercase();
             // 2.3 resolves slash paths against services that exist.
-            let known = self.schema.service_protocol(&name).is_some()
-                || self.out.service_blocks.iter().any(|(n, _)| *n == name);
+            let known =
+                self.schema.service_protocol(&name).is_some() || self.declared.contains(&name);
             if self.v23() && !known {
                 return None;
             }
@@ -593,7 +596,9 @@ impl Walker {
             DovecotVersion::V2_4 => self.section_24(line, keyword, name),
         };
         if let Frame::Service { name } = &frame {
-            self.out.service_blocks.push((name.clone(), line.span));
+            if self.declared.insert(name.clone()) {
+                self.out.service_blocks.push((name.clone(), line.span));
+            }
         }
         self.push(frame, line.span);
     }

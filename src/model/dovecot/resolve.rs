@@ -7,6 +7,7 @@ use super::schema::schema;
 use super::*;
 use crate::model::size::{format_size, parse_size, SizeError};
 use crate::parse::dovecot::{LineKind, ValueKind};
+use std::collections::{HashMap, HashSet};
 
 /// The compiled `default_vsz_limit` (master-settings.c, both versions).
 pub const COMPILED_DEFAULT_VSZ: u64 = 256 << 20;
@@ -320,16 +321,19 @@ impl Resolver<'_> {
         let mut group_global: Option<Limit> = None;
         let mut service_default: Option<Limit> = None;
         let mut group_service_default: Option<Limit> = None;
-        let mut own: Vec<(String, Limit)> = Vec::new();
-        let mut group_own: Vec<(String, Limit)> = Vec::new();
-        let mut protocol_of: Vec<(String, String)> = Vec::new();
+        // Per service name, the last value wins (later blocks merge over earlier ones).
+        let mut own: HashMap<String, Limit> = HashMap::new();
+        let mut group_own: HashMap<String, Limit> = HashMap::new();
+        let mut protocol_of: HashMap<String, String> = HashMap::new();
         let mut no_effect = Vec::new();
         let groups = group_definitions(applied);
 
+        let db = self.db;
         for a in &applied.assignments {
-            let written = self.db.text(a.key_span).to_string();
+            // The key as written (`vsz_limit`), for doveconf-style messages.
+            let written = db.text(a.key_span);
             let limit = |r: &mut Self, a: &Assignment| {
-                r.vsz_value(a, &written, root_default).map(|limit| Limit {
+                r.vsz_value(a, written, root_default).map(|limit| Limit {
                     limit,
                     line: a.line,
                     value: a.value.span,
@@ -367,7 +371,7 @@ impl Resolver<'_> {
                                     listener: false,
                                 } = &**inner
                                 {
-                                    group_own.push((name.clone(), l));
+                                    group_own.insert(name.clone(), l);
                                 }
                             }
                             _ => {}
@@ -400,10 +404,10 @@ impl Resolver<'_> {
                     };
                     if setting == service_key {
                         if let Some(l) = limit(self, a) {
-                            own.push((name.to_string(), l));
+                            own.insert(name.to_string(), l);
                         }
                     } else if setting == if v24 { "service_protocol" } else { "protocol" } {
-                        protocol_of.push((name.to_string(), a.value.text.clone()));
+                        protocol_of.insert(name.to_string(), a.value.text.clone());
                     }
                 }
                 (
@@ -414,7 +418,7 @@ impl Resolver<'_> {
                     key,
                 ) if key == service_key => {
                     if let Some(l) = limit(self, a) {
-                        own.push((name.clone(), l));
+                        own.insert(name.clone(), l);
                     }
                 }
                 (
@@ -424,7 +428,7 @@ impl Resolver<'_> {
                     },
                     key,
                 ) if key == if v24 { "service_protocol" } else { "protocol" } => {
-                    protocol_of.push((name.clone(), a.value.text.clone()));
+                    protocol_of.insert(name.clone(), a.value.text.clone());
                 }
                 (
                     Scope::Service {
@@ -439,14 +443,14 @@ impl Resolver<'_> {
                         {
                             if **inner == Scope::Root {
                                 if let Some(l) = limit(self, g.2) {
-                                    group_own.push((name.clone(), l));
+                                    group_own.insert(name.clone(), l);
                                 }
                             }
                         }
                     }
                 }
                 (Scope::Service { name, .. }, "default_vsz_limit") => no_effect.push(NoEffect {
-                    key: written.clone(),
+                    key: written.to_string(),
                     line: a.line,
                     section: format!("service {name}"),
                 }),
@@ -469,7 +473,7 @@ impl Resolver<'_> {
                         None => format!("{keyword} {name}"),
                     };
                     no_effect.push(NoEffect {
-                        key: written.clone(),
+                        key: written.to_string(),
                         line: a.line,
                         section,
                     })
@@ -479,14 +483,14 @@ impl Resolver<'_> {
         }
 
         let schema = schema(self.version);
+        // Built-in services, then declared ones in file order, then slash-path-only ones sorted.
         let mut names: Vec<String> = schema.services.iter().map(|(s, _)| s.to_string()).collect();
-        for name in applied
-            .service_blocks
-            .iter()
-            .map(|(n, _)| n)
-            .chain(own.iter().map(|(n, _)| n))
-        {
-            if !name.is_empty() && !names.contains(name) {
+        let mut seen: HashSet<String> = names.iter().cloned().collect();
+        let mut slash_only: Vec<&String> = own.keys().filter(|n| !seen.contains(*n)).collect();
+        slash_only.sort();
+        let declared = applied.service_blocks.iter().map(|(n, _)| n);
+        for name in declared.chain(slash_only) {
+            if !name.is_empty() && seen.insert(name.clone()) {
                 names.push(name.clone());
             }
         }
@@ -495,12 +499,8 @@ impl Resolver<'_> {
         let services: Vec<ServiceLimit> = names
             .into_iter()
             .map(|name| {
-                let explicit = own.iter().rev().find(|(n, _)| *n == name).map(|(_, l)| *l);
-                let from_group = group_own
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, l)| *l);
+                let explicit = own.get(&name).copied();
+                let from_group = group_own.get(&name).copied();
                 let (limit, origin) = match (
                     explicit.or(from_group),
                     effective_service_default,
@@ -519,10 +519,8 @@ impl Resolver<'_> {
                     other => other,
                 };
                 let protocol = protocol_of
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, p)| p.clone())
+                    .get(&name)
+                    .cloned()
                     .or_else(|| schema.service_protocol(&name).map(str::to_string))
                     .unwrap_or_default();
                 let enabled = protocol.is_empty() || protocols.contains(&protocol);
@@ -541,7 +539,7 @@ impl Resolver<'_> {
 
     /// The master refuses to start when an enabled service's limit is under 1 MiB: 2.3 checks
     /// only a service's own non-zero value, 2.4 the effective one (so `0` fails there).
-    fn too_low(&mut self, services: &[ServiceLimit], own: &[(String, Limit)]) {
+    fn too_low(&mut self, services: &[ServiceLimit], own: &HashMap<String, Limit>) {
         let v24 = self.version == DovecotVersion::V2_4;
         let mut reported: Vec<Span> = Vec::new();
         for s in services.iter().filter(|s| s.enabled) {
@@ -551,7 +549,7 @@ impl Resolver<'_> {
                     _ => continue,
                 }
             } else {
-                match own.iter().rev().find(|(n, _)| *n == s.name) {
+                match own.get(&s.name).map(|l| (&s.name, l)) {
                     Some((
                         _,
                         Limit {

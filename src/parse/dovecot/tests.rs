@@ -389,3 +389,106 @@ fn braces_expand_left_to_right() {
     assert_eq!(expand_braces("a{b,c{d,e}}f", 0), ["abf", "acdf", "acef"]);
     assert_eq!(expand_braces("a{b", 0), ["a{b"]);
 }
+
+mod fast_paths {
+    use super::super::{fast, grammar_kind, grammar_physical, LineCtx};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines built from the pieces that matter to the grammar.
+    fn line() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "service",
+            "imap",
+            "vsz_limit",
+            "group",
+            "@g",
+            "!include",
+            "!include_try",
+            "a.b/c-d",
+            "1G",
+            "{",
+            "}",
+            "=",
+            "#",
+            "\"",
+            "'",
+            "\\",
+            "$x",
+            "<",
+            "<<",
+            " ",
+            " ",
+            "\t",
+            "\x0b",
+            "x",
+            "é",
+        ]);
+        // Whole shapes too, so that near-misses of the fast paths' patterns come up often.
+        let shape = prop::sample::select(vec![
+            "service imap {",
+            "service imap{",
+            "key = value",
+            "key=\"v\"",
+            "k = 'a#b'",
+            "k = \"x",
+            "} ",
+            "}}",
+            "protocols {",
+            "a b c {",
+            "x = \"a\\\"b\"",
+            "k = \"\\n\"",
+        ]);
+        let part = prop_oneof![3 => piece, 1 => shape];
+        prop::collection::vec(part, 0..10).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn fast_physical_agrees_with_the_grammar(line in line()) {
+            if let Some(fast) = fast::physical(&line, 7) {
+                prop_assert_eq!(fast, grammar_physical(&line, 7), "{:?}", line);
+            }
+        }
+
+        #[test]
+        fn fast_logical_agrees_with_the_grammar(line in line(), v24 in any::<bool>()) {
+            let line = line.trim_matches([' ', '\t']);
+            if line.is_empty() {
+                return Ok(());
+            }
+            let version = if v24 { V2_4 } else { V2_3 };
+            let to_file = |o| o + 3;
+            let cx = LineCtx { version, file: FileId(0), original: line, to_file: &to_file };
+            if let Some(fast) = fast::kind(line, &cx) {
+                prop_assert_eq!(fast, grammar_kind(version, line, &cx), "{:?}", line);
+            }
+        }
+    }
+
+    #[test]
+    fn common_lines_take_the_fast_path() {
+        assert!(fast::physical("  default_vsz_limit = 1G # c", 0).is_some());
+        assert!(fast::physical("  login_greeting = \"it's # here\" # c", 0).is_some());
+        let to_file = |o| o;
+        for line in [
+            "default_vsz_limit = 1G",
+            "}",
+            "service imap {",
+            "protocols {",
+            "service/imap/vsz_limit = 1G",
+            "login_greeting = \"Hello \\\"x\\\"\"",
+            "hostname = 'a#b'",
+        ] {
+            let cx = LineCtx {
+                version: V2_3,
+                file: FileId(0),
+                original: line,
+                to_file: &to_file,
+            };
+            assert!(fast::kind(line, &cx).is_some(), "{line}");
+        }
+    }
+}
