@@ -3,7 +3,7 @@
 use super::{Context, Rule};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::dovecot::VszLimit;
-use crate::model::size::{format_size, format_size_compact};
+use crate::model::size::format_size_compact;
 
 pub static RULE: Rule = Rule {
     code: "MX302",
@@ -32,7 +32,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         Diagnostic::new(
             &RULE,
             global.value,
-            format!("`default_vsz_limit` is {}, below the minimum of {}", format_size(bytes), format_size(min)),
+            format!("`default_vsz_limit` is {}, below the minimum of {}", format_size_compact(bytes), format_size_compact(min)),
         )
         .label("too small for mailbox services")
         .help(format!(

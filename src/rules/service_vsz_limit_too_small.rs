@@ -4,7 +4,7 @@
 use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::dovecot::{LimitOrigin, VszLimit, MIN_SERVICE_VSZ};
-use crate::model::size::format_size;
+use crate::model::size::format_size_compact;
 
 pub static RULE: Rule = Rule {
     code: "MX303",
@@ -43,12 +43,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             Diagnostic::new(
                 &RULE,
                 span,
-                format!("service {} runs with a vsz limit of {}, below the minimum of {}", s.name, format_size(bytes), format_size(min)),
+                format!("service {} runs with a vsz limit of {}, below the minimum of {}", s.name, format_size_compact(bytes), format_size_compact(min)),
             )
             .label(format!("{} gets this limit", s.name))
             .help(format!(
                 "{how} overrides `default_vsz_limit`; raise it to at least {} or remove it so the global limit applies",
-                format_size(min)
+                format_size_compact(min)
             )),
         );
     }

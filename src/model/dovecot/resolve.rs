@@ -5,7 +5,7 @@
 use super::apply::{clip, Applied, Assignment, Scope, OBSOLETE_23};
 use super::schema::schema;
 use super::*;
-use crate::model::size::{format_size, parse_size, SizeError};
+use crate::model::size::{parse_size, SizeError};
 use crate::parse::dovecot::{LineKind, ValueKind};
 use std::collections::{HashMap, HashSet};
 
@@ -571,7 +571,6 @@ impl Resolver<'_> {
                 ""
             };
             let message = format!("service({}): vsz_limit is too low{hint}", s.name);
-            let _ = format_size(bytes);
             self.problem(span, ProblemKind::VszInvalid, message);
         }
     }
