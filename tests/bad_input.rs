@@ -5,9 +5,9 @@
 //! finding (exit 1), never a panic, a stack overflow or a hang. Nothing here measures time;
 //! `assert_cmd`'s timeout only turns a hang into a failure.
 //!
-//! The two biggest inputs (100 MB, one 50 MB line) are `#[ignore]`d: a debug build needs minutes
-//! for them. Run them with `cargo test --release --test bad_input -- --ignored`. Smaller copies
-//! of the same shapes run every time.
+//! The 100 MB file is `#[ignore]`d: a debug build needs about 30 s and 2.3 GB for it (a release
+//! build about 6 s). Run it with `cargo test --release --test bad_input -- --ignored`; a 10 MB
+//! file of the same shape runs every time.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tempfile::TempDir;
 
-/// Long enough for the 100 MB file in a release build; only a hang should reach it.
-const HANG: Duration = Duration::from_secs(900);
+/// Far more than the 100 MB file needs even in a debug build; only a hang should reach it.
+const HANG: Duration = Duration::from_secs(600);
 
 fn mxlint_check(path: &Path) -> assert_cmd::assert::Assert {
     Command::cargo_bin("mxlint")
@@ -174,23 +174,17 @@ fn long_line_completes(bytes: usize) {
 }
 
 #[test]
-fn one_megabyte_file_completes() {
-    large_file_completes(1 << 20);
+fn ten_megabyte_file_completes() {
+    large_file_completes(10 << 20);
 }
 
 #[test]
-#[ignore = "100 MB: minutes in a debug build; run with --release -- --ignored"]
+#[ignore = "100 MB: ~30 s and 2.3 GB in a debug build; run with --release -- --ignored"]
 fn hundred_megabyte_file_completes() {
     large_file_completes(100 << 20);
 }
 
 #[test]
-fn one_megabyte_line_completes() {
-    long_line_completes(1 << 20);
-}
-
-#[test]
-#[ignore = "one 50 MB line: minutes in a debug build; run with --release -- --ignored"]
 fn fifty_megabyte_line_completes() {
     long_line_completes(50 << 20);
 }
