@@ -21,6 +21,7 @@ pub mod diagnostic;
 pub mod fix;
 pub mod model;
 pub mod parse;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -589,3 +589,40 @@ fn suppression_comment_silences_one_rule() {
         "{out}"
     );
 }
+
+#[test]
+fn secrets_next_to_a_finding_are_masked_in_every_format() {
+    let text = "protocols = imap\nssl_key_password = hunter2-secret\nmail_plugins = quota#acl\nimapc_password = \"x\\qhunter3\"\ndefault_vsz_limit = 1G\n";
+    let dir = repo(&[("dovecot.conf", text)]);
+    let path = dir.path().join("dovecot.conf");
+    for format in ["human", "concise", "json"] {
+        for version in ["2.3", "2.4"] {
+            let out = mxlint()
+                .args([
+                    "check",
+                    "--isolated",
+                    "--no-color",
+                    "--format",
+                    format,
+                    "--dovecot-version",
+                    version,
+                ])
+                .arg(&path)
+                .output()
+                .unwrap();
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                all.contains("MX204") || version == "2.4",
+                "{format} {version}: {all}"
+            );
+            assert!(
+                !all.contains("hunter"),
+                "{format} {version} leaks a secret: {all}"
+            );
+        }
+    }
+}

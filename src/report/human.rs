@@ -208,7 +208,9 @@ impl IndexedSource {
     pub fn new(file: &SourceFile) -> Self {
         IndexedSource {
             name: file.path().to_string_lossy().into_owned(),
-            text: file.shared_text(),
+            // Context lines may hold passwords: show a masked copy (same byte offsets).
+            text: crate::redact::mask_secrets(file.text())
+                .map_or_else(|| file.shared_text(), Arc::from),
             line_starts: file.line_starts(),
         }
     }

@@ -370,11 +370,13 @@ impl Walker {
 
     fn keyvalue(&mut self, line: &Line, key: &Text, value: &Value) {
         if let Some(bad) = &value.bad_escape {
-            self.problem(
-                bad.span,
-                ProblemKind::Syntax,
-                format!("Unknown escape sequence {}", bad.text),
-            );
+            // Never echo part of a secret value, not even two characters.
+            let message = if crate::redact::is_secret_name(&key.text) {
+                "Unknown escape sequence in this value".to_string()
+            } else {
+                format!("Unknown escape sequence {}", bad.text)
+            };
+            self.problem(bad.span, ProblemKind::Syntax, message);
         }
         let key_span = clip(key.span, line.report_span);
         let top = self.top_frame().cloned();
