@@ -5,9 +5,6 @@
 //! finding (exit 1), never a panic, a stack overflow or a hang. Nothing here measures time;
 //! `assert_cmd`'s timeout only turns a hang into a failure.
 //!
-//! The 100 MB file is `#[ignore]`d: a debug build needs about 30 s and 2.3 GB for it (a release
-//! build about 6 s). Run it with `cargo test --release --test bad_input -- --ignored`; a 10 MB
-//! file of the same shape runs every time.
 
 use assert_cmd::Command;
 use predicates::prelude::*;
@@ -179,7 +176,6 @@ fn ten_megabyte_file_completes() {
 }
 
 #[test]
-#[ignore = "100 MB: ~30 s and 2.3 GB in a debug build; run with --release -- --ignored"]
 fn hundred_megabyte_file_completes() {
     large_file_completes(100 << 20);
 }

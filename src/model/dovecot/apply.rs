@@ -35,7 +35,8 @@ pub enum Scope {
 #[derive(Clone, Debug)]
 pub struct Assignment {
     /// Canonical key: `vsz_limit` in a 2.3 service, `service_vsz_limit` for 2.4 services,
-    /// `service/NAME/KEY` for slash paths, `protocols/ITEM` for 2.4 list items.
+    /// `service/NAME/KEY` for slash paths, `protocols/ITEM` for 2.4 list items. Only keys the
+    /// model resolves are recorded (`resolve::is_modelled`).
     pub key: String,
     pub key_span: Span,
     pub value: Value,
@@ -423,7 +424,10 @@ impl Walker {
         if assignment.key == "protocols" && assignment.scope == Scope::Root {
             self.out.protocols_line = Some(line.span);
         }
-        self.out.assignments.push(assignment);
+        // Keep only what the model resolves: memory stays small on huge files.
+        if super::resolve::is_modelled(&assignment.key) {
+            self.out.assignments.push(assignment);
+        }
     }
 
     fn in_network_filter(&self) -> bool {

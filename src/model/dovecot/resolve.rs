@@ -24,6 +24,24 @@ pub const MAILBOX_SERVICES: &[&str] = &[
     "submission",
 ];
 
+/// Whether the model needs assignments of `key` (everything else is checked, then dropped).
+pub(super) fn is_modelled(key: &str) -> bool {
+    matches!(
+        key,
+        "default_vsz_limit"
+            | "service_vsz_limit"
+            | "vsz_limit"
+            | "protocols"
+            | "protocol"
+            | "service_protocol"
+            | "dovecot_config_version"
+            | "dovecot_storage_version"
+    ) || key.starts_with('@')
+        || key.starts_with("protocols/")
+        || key.starts_with("service/")
+        || OBSOLETE_23.contains(&key)
+}
+
 /// One vsz value with where it was written.
 #[derive(Clone, Copy, Debug)]
 struct Limit {
