@@ -44,10 +44,11 @@ fn binary_file_is_an_error_naming_the_file() {
     let mut png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
     png.extend(0..=255u8);
     let path = write(&dir, "logo.png", png);
+    // The first NUL, right after "\x89PNG\r\n\x1a\n" (two line ends), marks it binary: 3:1.
     mxlint_check(&path)
         .code(2)
-        .stderr(predicate::str::contains(format!("{}:1:1:", path.display())))
-        .stderr(predicate::str::contains("text files only"))
+        .stderr(predicate::str::contains(format!("{}:3:1:", path.display())))
+        .stderr(predicate::str::contains("binary file"))
         .stderr(predicate::str::contains("panicked").not());
 }
 
@@ -177,4 +178,26 @@ fn hundred_megabyte_file_completes() {
 #[test]
 fn fifty_megabyte_line_completes() {
     long_line_completes(50 << 20);
+}
+
+/// Regression: 10,000 nested `service a {` gave one MX201 per level, each naming the whole path,
+/// so the output grew with the square of the depth (125 MB). Inside a refused section nothing
+/// more is reported.
+#[test]
+fn refused_nesting_is_reported_once() {
+    let dir = TempDir::new().unwrap();
+    let depth = 10_000;
+    let text = format!(
+        "protocols = imap\ndefault_vsz_limit = 1G\n{}{}",
+        "service a {\n".repeat(depth),
+        "}\n".repeat(depth)
+    );
+    let path = write(&dir, "dovecot.conf", text);
+    let out = mxlint_check(&path).code(1).get_output().stdout.clone();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(out.lines().count(), 1, "{}", &out[..out.len().min(2000)]);
+    assert!(
+        out.contains(":4:1: error[MX201] Unknown setting: service { service { service"),
+        "{out}"
+    );
 }

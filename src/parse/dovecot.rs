@@ -23,6 +23,8 @@ struct Grammar;
 const MAX_INCLUDE_DEPTH: usize = 64;
 /// More files than this in one configuration are reported instead of read.
 const MAX_FILES: usize = 10_000;
+/// An include pattern with more `{…}` alternatives than this is reported, not expanded.
+const MAX_BRACE_ALTERNATIVES: usize = 1024;
 
 /// A piece of text from the file: its meaning (unescaped) and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,6 +167,13 @@ pub fn read_source(db: &mut SourceDb, path: &Path) -> Result<FileId, FileError> 
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| error(None, format!("cannot read file: {e}")))?;
+    // A NUL byte first: a binary file is "binary", whatever its UTF-8 validity.
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return Err(error(
+            Some(position_of(&bytes, at)),
+            "file contains a NUL byte: this looks like a binary file, not a configuration".into(),
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
@@ -173,12 +182,6 @@ pub fn read_source(db: &mut SourceDb, path: &Path) -> Result<FileId, FileError> 
             "file is not valid UTF-8; mxlint checks text files only".into(),
         )
     })?;
-    if let Some(at) = text.find('\0') {
-        return Err(error(
-            Some(position_of(text.as_bytes(), at)),
-            "file contains a NUL byte: this looks like a binary file, not a configuration".into(),
-        ));
-    }
     Ok(db.add(path, text))
 }
 
@@ -703,7 +706,7 @@ fn expand_include(
     r: &mut Reader,
 ) -> Result<(), String> {
     let pattern = relative_to(db.file(from).path(), &path.text);
-    let matches = glob_brace(&pattern);
+    let matches = glob_brace(&pattern)?;
     if matches.is_empty() {
         return if try_only {
             Ok(())
@@ -771,7 +774,7 @@ fn relative_to(including: &Path, path: &str) -> PathBuf {
 }
 
 /// glob(3) with GLOB_BRACE: each brace alternative globbed in order, its matches sorted.
-fn glob_brace(pattern: &Path) -> Vec<PathBuf> {
+fn glob_brace(pattern: &Path) -> Result<Vec<PathBuf>, String> {
     let pattern = pattern.to_string_lossy();
     let options = glob::MatchOptions {
         case_sensitive: true,
@@ -779,7 +782,10 @@ fn glob_brace(pattern: &Path) -> Vec<PathBuf> {
         require_literal_leading_dot: true,
     };
     let mut out = Vec::new();
-    for alternative in expand_braces(&pattern, 0) {
+    let alternatives = expand_braces(&pattern).ok_or_else(|| {
+        format!("Include pattern expands to more than {MAX_BRACE_ALTERNATIVES} {{…}} alternatives; mxlint does not follow it")
+    })?;
+    for alternative in alternatives {
         let mut matched: Vec<PathBuf> = match glob::glob_with(&alternative, options) {
             Ok(paths) => paths.filter_map(Result::ok).collect(),
             Err(_) => {
@@ -794,17 +800,22 @@ fn glob_brace(pattern: &Path) -> Vec<PathBuf> {
         matched.sort();
         out.extend(matched);
     }
-    out
+    Ok(out)
 }
 
 /// Expands `{a,b}` alternatives (nested too), left to right. Unbalanced braces stay literal.
-fn expand_braces(pattern: &str, depth: usize) -> Vec<String> {
-    let Some(open) = pattern.find('{') else {
-        return vec![pattern.to_string()];
+/// `None` past [`MAX_BRACE_ALTERNATIVES`]: `{a,b,c}{a,b,c}…` grows exponentially.
+fn expand_braces(pattern: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    expand_into(pattern, 0, &mut out)?;
+    Some(out)
+}
+
+fn expand_into(pattern: &str, depth: usize, out: &mut Vec<String>) -> Option<()> {
+    let Some(open) = pattern.find('{').filter(|_| depth <= 16) else {
+        out.push(pattern.to_string());
+        return (out.len() <= MAX_BRACE_ALTERNATIVES).then_some(());
     };
-    if depth > 16 {
-        return vec![pattern.to_string()];
-    }
     let bytes = pattern.as_bytes();
     let (mut level, mut close, mut commas) = (0, None, Vec::new());
     for (i, &b) in bytes.iter().enumerate().skip(open) {
@@ -822,18 +833,18 @@ fn expand_braces(pattern: &str, depth: usize) -> Vec<String> {
         }
     }
     let Some(close) = close else {
-        return vec![pattern.to_string()];
+        out.push(pattern.to_string());
+        return (out.len() <= MAX_BRACE_ALTERNATIVES).then_some(());
     };
     let (head, tail) = (&pattern[..open], &pattern[close + 1..]);
     let mut bounds = vec![open];
     bounds.extend(commas);
     bounds.push(close);
-    let mut out = Vec::new();
     for w in bounds.windows(2) {
         let alternative = format!("{head}{}{tail}", &pattern[w[0] + 1..w[1]]);
-        out.extend(expand_braces(&alternative, depth + 1));
+        expand_into(&alternative, depth + 1, out)?;
     }
-    out
+    Some(())
 }
 
 mod fast;

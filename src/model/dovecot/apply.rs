@@ -597,7 +597,10 @@ impl Walker {
     }
 
     fn section(&mut self, line: &Line, keyword: &Text, name: Option<&Text>) {
+        // Inside a section Dovecot already refused, report nothing more: one error, not one per
+        // nesting level (and no path text that grows with the depth).
         let frame = match self.version {
+            _ if matches!(self.top_frame(), Some(Frame::Opaque)) => Frame::Opaque,
             DovecotVersion::V2_3 => self.section_23(line, keyword, name),
             DovecotVersion::V2_4 => self.section_24(line, keyword, name),
         };

@@ -123,6 +123,23 @@ pub(super) fn kind(grammar: &str, cx: &LineCtx<'_>) -> Option<LineKind> {
                 name: None,
             })
         }
+        Some(b'"') if after_key > key_end && &grammar[..key_end] != "group" => {
+            // `keyword "quoted name" {` without escapes; `{` may follow the closing quote.
+            let close = after_key
+                + 1
+                + bytes[after_key + 1..]
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\')?;
+            let brace = skip_blanks(bytes, close + 1);
+            let header = bytes[close] == b'"' && brace + 1 == bytes.len() && bytes[brace] == b'{';
+            header.then(|| LineKind::SectionBegin {
+                keyword: text(0, key_end),
+                name: Some(Text {
+                    text: cx.original[after_key + 1..close].to_string(),
+                    span: cx.span(after_key, close + 1),
+                }),
+            })
+        }
         Some(_) if after_key > key_end => {
             let name_end = word_end(bytes, after_key);
             let brace = skip_blanks(bytes, name_end);

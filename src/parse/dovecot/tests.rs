@@ -386,8 +386,22 @@ fn spans_point_at_the_text() {
 
 #[test]
 fn braces_expand_left_to_right() {
-    assert_eq!(expand_braces("a{b,c{d,e}}f", 0), ["abf", "acdf", "acef"]);
-    assert_eq!(expand_braces("a{b", 0), ["a{b"]);
+    assert_eq!(
+        expand_braces("a{b,c{d,e}}f").unwrap(),
+        ["abf", "acdf", "acef"]
+    );
+    assert_eq!(expand_braces("a{b").unwrap(), ["a{b"]);
+}
+
+#[test]
+fn exponential_brace_patterns_are_refused_not_expanded() {
+    let pattern = "{a,b,c,d,e,f,g,h,i,j}".repeat(9);
+    assert_eq!(expand_braces(&pattern), None);
+    let k = kinds(&format!("!include /nonexistent/{pattern}\n"), V2_3);
+    assert!(
+        matches!(&k[0], LineKind::Error { message } if message.contains("alternatives")),
+        "{k:?}"
+    );
 }
 
 mod fast_paths {
@@ -436,6 +450,9 @@ mod fast_paths {
             "}}",
             "protocols {",
             "a b c {",
+            "mailbox \"Sent Messages\" {",
+            "service \"imap\"{",
+            "n \"a\\\"b\" {",
             "x = \"a\\\"b\"",
             "k = \"\\n\"",
         ]);
@@ -481,6 +498,7 @@ mod fast_paths {
             "service/imap/vsz_limit = 1G",
             "login_greeting = \"Hello \\\"x\\\"\"",
             "hostname = 'a#b'",
+            "mailbox \"Sent Messages\" {",
         ] {
             let cx = LineCtx {
                 version: V2_3,
