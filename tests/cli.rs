@@ -626,3 +626,33 @@ fn secrets_next_to_a_finding_are_masked_in_every_format() {
         }
     }
 }
+
+#[test]
+fn byte_order_mark_is_explained_and_fixable() {
+    let dir = repo(&[(
+        "dovecot.conf",
+        "\u{feff}protocols = imap\ndefault_vsz_limit = 1G\n",
+    )]);
+    let path = dir.path().join("dovecot.conf");
+    let json: Value = serde_json::from_str(&stdout_of(
+        mxlint()
+            .args(["check", "--isolated", "--format", "json"])
+            .arg(&path),
+    ))
+    .unwrap();
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["code"], "MX205");
+    assert!(
+        d["help"].as_str().unwrap().contains("byte order mark"),
+        "{d}"
+    );
+    mxlint()
+        .args(["check", "--isolated", "--fix", "--unsafe-fixes"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        "protocols = imap\ndefault_vsz_limit = 1G\n"
+    );
+}

@@ -21,7 +21,8 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|p| p.kind == ProblemKind::Syntax)
     {
-        let help = help_for(&problem.message);
+        let help =
+            super::byte_order_mark_help(cx, problem.span).or_else(|| help_for(&problem.message));
         let mut d = Diagnostic::new(&RULE, problem.span, problem.message.clone())
             .label("doveconf stops here");
         if let Some(help) = help {

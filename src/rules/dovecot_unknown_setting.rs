@@ -27,9 +27,14 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         out.push(
             Diagnostic::new(&RULE, problem.span, problem.message.clone())
                 .label(format!("did you mean `{suggestion}`?"))
-                .help(format!(
-                    "`{key}` is not a Dovecot {} setting; the closest one is `{suggestion}`",
-                    cx.dovecot.version.as_str()
+                .help(super::byte_order_mark_help(cx, problem.span).map_or_else(
+                    || {
+                        format!(
+                            "`{key}` is not a Dovecot {} setting; the closest one is `{suggestion}`",
+                            cx.dovecot.version.as_str()
+                        )
+                    },
+                    str::to_string,
                 ))
                 .fix(Fix {
                     message: format!("rename to `{suggestion}`"),
