@@ -11,6 +11,7 @@
 use crate::diagnostic::FileError;
 use crate::model::dovecot::DovecotVersion;
 use crate::source::{FileId, SourceDb, Span};
+use compact_str::CompactString;
 use pest::iterators::Pair;
 use pest::Parser;
 use std::path::{Path, PathBuf};
@@ -26,10 +27,11 @@ const MAX_FILES: usize = 10_000;
 /// An include pattern with more `{…}` alternatives than this is reported, not expanded.
 const MAX_BRACE_ALTERNATIVES: usize = 1024;
 
-/// A piece of text from the file: its meaning (unescaped) and where it was written.
+/// A piece of text from the file: its meaning (unescaped) and where it was written. Keys and
+/// most values are short: `CompactString` keeps up to 24 bytes inline, without an allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
-    pub text: String,
+    pub text: CompactString,
     pub span: Span,
 }
 
@@ -50,7 +52,7 @@ pub enum ValueKind {
 pub struct Value {
     pub kind: ValueKind,
     /// The value after unescaping (`Quoted`), the path (`File`), or as written.
-    pub text: String,
+    pub text: CompactString,
     /// The value as written, quotes included.
     pub span: Span,
     /// 2.4: the first escape sequence Dovecot refuses (`Unknown escape sequence \n`).
@@ -518,7 +520,7 @@ impl LineCtx<'_> {
 
     fn text(&self, pair: &Pair<'_, Rule>) -> Text {
         Text {
-            text: self.str(pair).to_string(),
+            text: CompactString::from(self.str(pair)),
             span: self.span(pair.as_span().start(), pair.as_span().end()),
         }
     }
@@ -558,7 +560,7 @@ fn keyvalue(version: DovecotVersion, pair: Pair<'_, Rule>, cx: &LineCtx<'_>) -> 
         Rule::quoted_key => {
             let mut key = cx.text(&key_pair);
             let raw = cx.str(&key_pair);
-            key.text = unescape_24(&raw[1..raw.len() - 1]).unwrap_or_else(|_| raw.to_string());
+            key.text = unescape_24(&raw[1..raw.len() - 1]).unwrap_or_else(|_| raw.into());
             key
         }
         _ => cx.text(&key_pair),
@@ -580,10 +582,10 @@ fn value(version: DovecotVersion, pair: Pair<'_, Rule>, cx: &LineCtx<'_>) -> Val
     let (kind, text, bad_escape) = match pair.as_rule() {
         Rule::file_value => {
             let path = pair.into_inner().next().expect("file path");
-            (ValueKind::File, cx.str(&path).to_string(), None)
+            (ValueKind::File, cx.str(&path).into(), None)
         }
-        Rule::variable_value => (ValueKind::Variable, cx.str(&pair).to_string(), None),
-        Rule::plain_value => (ValueKind::Plain, cx.str(&pair).to_string(), None),
+        Rule::variable_value => (ValueKind::Variable, cx.str(&pair).into(), None),
+        Rule::plain_value => (ValueKind::Plain, cx.str(&pair).into(), None),
         Rule::quoted_value => {
             let inner = match pair.into_inner().next() {
                 Some(p) if p.as_rule() != Rule::single_quote_char => p,
@@ -598,10 +600,10 @@ fn value(version: DovecotVersion, pair: Pair<'_, Rule>, cx: &LineCtx<'_>) -> Val
                         let seq: String = raw[at..].chars().take(2).collect();
                         let start = inner.as_span().start() + at;
                         let bad = Text {
-                            text: seq.clone(),
+                            text: seq.as_str().into(),
                             span: cx.span(start, start + seq.len()),
                         };
-                        (ValueKind::Quoted, raw.to_string(), Some(Box::new(bad)))
+                        (ValueKind::Quoted, raw.into(), Some(Box::new(bad)))
                     }
                 },
             }
@@ -619,7 +621,7 @@ fn value(version: DovecotVersion, pair: Pair<'_, Rule>, cx: &LineCtx<'_>) -> Val
 fn quoted_empty(span: Span) -> Value {
     Value {
         kind: ValueKind::Quoted,
-        text: String::new(),
+        text: CompactString::default(),
         span,
         bad_escape: None,
     }
@@ -657,8 +659,8 @@ fn unexpected(pair: &Pair<'_, Rule>) -> ! {
 }
 
 /// 2.3 `str_unescape()`: `\X` → `X` for any X.
-fn unescape_23(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
+fn unescape_23(raw: &str) -> CompactString {
+    let mut out = CompactString::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
@@ -673,8 +675,8 @@ fn unescape_23(raw: &str) -> String {
 }
 
 /// 2.4 `config_str_unescape()`: only `\\` and `\"`; anything else is an error at that offset.
-fn unescape_24(raw: &str) -> Result<String, usize> {
-    let mut out = String::with_capacity(raw.len());
+fn unescape_24(raw: &str) -> Result<CompactString, usize> {
+    let mut out = CompactString::with_capacity(raw.len());
     let mut iter = raw.char_indices();
     while let Some((i, c)) = iter.next() {
         if c == '\\' {

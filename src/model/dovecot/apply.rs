@@ -6,6 +6,7 @@ use super::schema::{did_you_mean, schema, Schema};
 use super::{DovecotVersion, Problem, ProblemKind};
 use crate::parse::dovecot::{Document, Line, LineKind, Text, Value, ValueKind};
 use crate::source::Span;
+use compact_str::{format_compact, CompactString};
 
 /// Where a setting was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +38,7 @@ pub struct Assignment {
     /// Canonical key: `vsz_limit` in a 2.3 service, `service_vsz_limit` for 2.4 services,
     /// `service/NAME/KEY` for slash paths, `protocols/ITEM` for 2.4 list items. Only keys the
     /// model resolves are recorded (`resolve::is_modelled`).
-    pub key: String,
+    pub key: CompactString,
     pub key_span: Span,
     pub value: Value,
     pub scope: Scope,
@@ -248,8 +249,8 @@ impl Walker {
                     );
                 }
                 let frame = Frame::Group {
-                    label: label.text.clone(),
-                    name: name.text.clone(),
+                    label: label.text.to_string(),
+                    name: name.text.to_string(),
                 };
                 self.push(frame, line.span);
             }
@@ -406,7 +407,7 @@ impl Walker {
                 self.section_key(keyword, key)
             }
             Some(Frame::List { setting }) if self.stack.len() == 1 => {
-                Some(format!("{setting}/{}", key.text))
+                Some(format_compact!("{setting}/{}", key.text))
             }
             Some(Frame::List { .. }) | Some(Frame::Opaque) => Some(key.text.clone()),
         };
@@ -437,7 +438,7 @@ impl Walker {
     }
 
     /// Top-level keys: plain settings, slash paths, 2.4 `@label = name`.
-    fn root_key(&self, key: &Text) -> Option<String> {
+    fn root_key(&self, key: &Text) -> Option<CompactString> {
         if !self.v23() && key.text.starts_with('@') {
             return Some(key.text.clone());
         }
@@ -451,7 +452,7 @@ impl Walker {
                 return None;
             }
             let canonical = self.service_key_name(setting, &name)?;
-            return Some(format!("service/{name}/{canonical}"));
+            return Some(format_compact!("service/{name}/{canonical}"));
         }
         if key.text.contains('/') {
             // Other filter paths (`protocol/imap/…`, `plugin/…`): not modelled, left alone.
@@ -462,7 +463,7 @@ impl Walker {
         (obsolete || self.schema.is_setting(&key.text)).then(|| key.text.clone())
     }
 
-    fn filter_key(&self, key: &Text) -> Option<String> {
+    fn filter_key(&self, key: &Text) -> Option<CompactString> {
         if key.text.contains('/') {
             return self.root_key(key);
         }
@@ -473,17 +474,17 @@ impl Walker {
     }
 
     /// 2.3: the service's own keys. 2.4: `service_NAME_key`, `service_key`, `key`.
-    fn service_key_name(&self, key: &str, service: &str) -> Option<String> {
+    fn service_key_name(&self, key: &str, service: &str) -> Option<CompactString> {
         match self.version {
             DovecotVersion::V2_3 => self
                 .schema
                 .section_has("service", key)
-                .then(|| key.to_string()),
+                .then(|| CompactString::from(key)),
             DovecotVersion::V2_4 => self.auto_prefixed(&["service", service], key),
         }
     }
 
-    fn section_key(&self, keyword: &str, key: &Text) -> Option<String> {
+    fn section_key(&self, keyword: &str, key: &Text) -> Option<CompactString> {
         match self.version {
             DovecotVersion::V2_3 => self
                 .schema
@@ -494,7 +495,7 @@ impl Walker {
     }
 
     /// 2.4 `config_apply_line_full()`: try `a_b_key`, then `a_key`, then `key`.
-    fn auto_prefixed(&self, prefix: &[&str], key: &str) -> Option<String> {
+    fn auto_prefixed(&self, prefix: &[&str], key: &str) -> Option<CompactString> {
         let candidates = match prefix {
             [keyword, name] => vec![
                 format!("{keyword}_{name}_{key}"),
@@ -507,6 +508,7 @@ impl Walker {
             .into_iter()
             .chain(std::iter::once(key.to_string()))
             .find(|k| self.schema.is_setting(k))
+            .map(CompactString::from)
     }
 
     /// 2.3 names the enclosing sections: `service { inet_listener { ` (filters do not count).

@@ -425,7 +425,7 @@ impl Resolver<'_> {
                             own.insert(name.to_string(), l);
                         }
                     } else if setting == if v24 { "service_protocol" } else { "protocol" } {
-                        protocol_of.insert(name.to_string(), a.value.text.clone());
+                        protocol_of.insert(name.to_string(), a.value.text.to_string());
                     }
                 }
                 (
@@ -446,7 +446,7 @@ impl Resolver<'_> {
                     },
                     key,
                 ) if key == if v24 { "service_protocol" } else { "protocol" } => {
-                    protocol_of.insert(name.clone(), a.value.text.clone());
+                    protocol_of.insert(name.clone(), a.value.text.to_string());
                 }
                 (
                     Scope::Service {

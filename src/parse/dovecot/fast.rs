@@ -89,7 +89,7 @@ pub(super) fn kind(grammar: &str, cx: &LineCtx<'_>) -> Option<LineKind> {
     }
     let after_key = skip_blanks(bytes, key_end);
     let text = |start: usize, end: usize| Text {
-        text: cx.original[start..end].to_string(),
+        text: cx.original[start..end].into(),
         span: cx.span(start, end),
     };
     match bytes.get(after_key) {
@@ -110,7 +110,7 @@ pub(super) fn kind(grammar: &str, cx: &LineCtx<'_>) -> Option<LineKind> {
                 key: text(0, key_end),
                 value: Value {
                     kind: ValueKind::Plain,
-                    text: cx.original[value_start..].to_string(),
+                    text: cx.original[value_start..].into(),
                     span: cx.span(value_start, bytes.len()),
                     bad_escape: None,
                 },
@@ -135,7 +135,7 @@ pub(super) fn kind(grammar: &str, cx: &LineCtx<'_>) -> Option<LineKind> {
             header.then(|| LineKind::SectionBegin {
                 keyword: text(0, key_end),
                 name: Some(Text {
-                    text: cx.original[after_key + 1..close].to_string(),
+                    text: cx.original[after_key + 1..close].into(),
                     span: cx.span(after_key, close + 1),
                 }),
             })

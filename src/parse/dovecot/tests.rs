@@ -22,7 +22,9 @@ fn kinds(text: &str, version: DovecotVersion) -> Vec<LineKind> {
 /// (key, value kind, value text) of the only line.
 fn kv(text: &str, version: DovecotVersion) -> (String, ValueKind, String) {
     match kinds(text, version).as_slice() {
-        [LineKind::KeyValue { key, value }] => (key.text.clone(), value.kind, value.text.clone()),
+        [LineKind::KeyValue { key, value }] => {
+            (key.text.to_string(), value.kind, value.text.to_string())
+        }
         other => panic!("{text:?}: expected one key = value, got {other:?}"),
     }
 }
