@@ -38,19 +38,19 @@ pub fn fixed_files(
     by_file
         .into_iter()
         .map(|(file, mut fixes)| {
-            fixes.sort_by_key(|edits| edits.iter().map(|e| e.span.start).min());
+            fixes.sort_by_key(|edits| edits.iter().map(|e| e.span.start()).min());
             let text = db.file(file).text();
             let (mut out, mut cursor, mut applied) = (String::with_capacity(text.len() + 64), 0, 0);
             for edits in fixes {
                 let mut edits: Vec<&Edit> = edits.iter().collect();
-                edits.sort_by_key(|e| e.span.start);
-                if edits[0].span.start < cursor {
+                edits.sort_by_key(|e| e.span.start());
+                if edits[0].span.start() < cursor {
                     continue;
                 }
                 for edit in edits {
-                    out.push_str(&text[cursor..edit.span.start]);
+                    out.push_str(&text[cursor..edit.span.start()]);
                     out.push_str(&edit.replacement);
-                    cursor = edit.span.end;
+                    cursor = edit.span.end();
                 }
                 applied += 1;
             }

@@ -12,22 +12,38 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
 
-/// A byte range in one file. `start == end` is an insertion point.
+/// A byte range in one file. `start == end` is an insertion point. Offsets are `u32` (files
+/// over 4 GiB are refused when read), which keeps spans, and every node holding them, small.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
     pub file: FileId,
-    pub start: usize,
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
+
+/// The largest file mxlint reads: offsets must fit in a [`Span`].
+pub const MAX_FILE_SIZE: usize = u32::MAX as usize;
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        debug_assert!(start <= end);
-        Span { file, start, end }
+        debug_assert!(start <= end && end <= MAX_FILE_SIZE);
+        Span {
+            file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    pub fn end(&self) -> usize {
+        self.end as usize
     }
 
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.end() - self.start()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -158,13 +174,13 @@ impl SourceDb {
     }
 
     pub fn text(&self, span: Span) -> &str {
-        &self.file(span.file).text()[span.start..span.end]
+        &self.file(span.file).text()[span.start()..span.end()]
     }
 
     /// Start and end positions of a span, both 1-based; the end column is exclusive.
     pub fn range(&self, span: Span) -> (LineCol, LineCol) {
         let file = self.file(span.file);
-        (file.line_col(span.start), file.line_col(span.end))
+        (file.line_col(span.start()), file.line_col(span.end()))
     }
 }
 

@@ -24,7 +24,7 @@ pub fn apply(db: &SourceDb, diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.retain(|d| {
         let file = d.primary.span.file;
         let scopes = cache.entry(file).or_insert_with(|| scopes(db.file(file)));
-        let line = db.file(file).line_index(d.primary.span.start);
+        let line = db.file(file).line_index(d.primary.span.start());
         !scopes.iter().any(|s| {
             s.first <= line && line <= s.last && s.selectors.iter().any(|sel| sel.matches(d.rule))
         })

@@ -216,7 +216,7 @@ fn a_23_file_read_as_24_fails_at_its_first_line() {
         .iter()
         .find(|p| p.message == "The first setting must be dovecot_config_version")
         .unwrap();
-    assert_eq!(db.file(id).line_col(first.span.start).line, 1);
+    assert_eq!(db.file(id).line_col(first.span.start()).line, 1);
 }
 
 #[test]
@@ -279,7 +279,7 @@ fn fedora_stock_config_is_valid_and_runs_at_256m() {
     let diagnostics = mxlint::rules::check_dovecot(&config, &settings);
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0].rule.code, "MX301");
-    let at = db.file(id).line_col(diagnostics[0].primary.span.start);
+    let at = db.file(id).line_col(diagnostics[0].primary.span.start());
     assert_eq!(
         (at.line, at.column),
         (14, 1),

@@ -106,12 +106,12 @@ fn check_all(text: &str) -> Vec<(SourceDb, Vec<Diagnostic>)> {
 fn assert_valid_span(db: &SourceDb, span: Span) {
     let text = db.file(span.file).text();
     assert!(
-        span.start <= span.end && span.end <= text.len(),
+        span.start() <= span.end() && span.end() <= text.len(),
         "span {span:?} outside a file of {} bytes",
         text.len()
     );
     assert!(
-        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        text.is_char_boundary(span.start()) && text.is_char_boundary(span.end()),
         "span {span:?} splits a character in {text:?}"
     );
 }

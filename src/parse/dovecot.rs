@@ -152,8 +152,8 @@ pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) ->
             backslash,
             pending: Span::new(
                 backslash.file,
-                pending.start_in(backslash.file, backslash.start),
-                backslash.end,
+                pending.start_in(backslash.file, backslash.start()),
+                backslash.end(),
             ),
             by: None,
         });
@@ -169,6 +169,12 @@ pub fn read_source(db: &mut SourceDb, path: &Path) -> Result<FileId, FileError> 
         message,
     };
     let bytes = std::fs::read(path).map_err(|e| error(None, format!("cannot read file: {e}")))?;
+    if bytes.len() > crate::source::MAX_FILE_SIZE {
+        return Err(error(
+            None,
+            "file is larger than 4 GiB; mxlint does not read it".into(),
+        ));
+    }
     // A NUL byte first: a binary file is "binary", whatever its UTF-8 validity.
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(error(
@@ -285,8 +291,8 @@ fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
                     backslash,
                     pending: Span::new(
                         backslash.file,
-                        r.pending.start_in(backslash.file, backslash.start),
-                        backslash.end,
+                        r.pending.start_in(backslash.file, backslash.start()),
+                        backslash.end(),
                     ),
                     by: Some(Span::new(file, by.start, by.end)),
                 });

@@ -220,11 +220,11 @@ impl IndexedSource {
     /// vanish), so it is shown at the end of the line before instead.
     fn displayable(&self, span: Span) -> SourceSpan {
         let at_empty_last_line =
-            span.is_empty() && span.start == self.text.len() && self.text.ends_with('\n');
+            span.is_empty() && span.start() == self.text.len() && self.text.ends_with('\n');
         if at_empty_last_line {
-            (span.start - 1, 0).into()
+            (span.start() - 1, 0).into()
         } else {
-            (span.start, span.len()).into()
+            (span.start(), span.len()).into()
         }
     }
 

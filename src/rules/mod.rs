@@ -115,7 +115,7 @@ impl Selection {
 /// which Dovecot reads as part of that key (MX201 and MX205 both meet it).
 fn byte_order_mark_help(cx: &Context, at: crate::source::Span) -> Option<&'static str> {
     let bom = cx.dovecot.document.notes.iter().any(|n| {
-        matches!(n, crate::parse::dovecot::Note::ByteOrderMark { span } if span.file == at.file && at.start <= span.end)
+        matches!(n, crate::parse::dovecot::Note::ByteOrderMark { span } if span.file == at.file && at.start() <= span.end())
     });
     bom.then_some("the file starts with a UTF-8 byte order mark, which Dovecot reads as part of the first key: save the file without it")
 }

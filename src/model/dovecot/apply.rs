@@ -828,10 +828,10 @@ impl Walker {
 
 /// A span cut to start no earlier than the line's last physical line, where doveconf reports.
 pub(crate) fn clip(span: Span, report: Span) -> Span {
-    if span.file != report.file || span.start >= report.start {
+    if span.file != report.file || span.start() >= report.start() {
         return span;
     }
-    Span::new(report.file, report.start, span.end.max(report.start))
+    Span::new(report.file, report.start(), span.end().max(report.start()))
 }
 
 /// Setting names are identifiers; a key with quotes, braces or a BOM is no plugin's setting.

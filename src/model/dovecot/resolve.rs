@@ -612,7 +612,7 @@ fn insert_point(db: &SourceDb, document: &Document, applied: &Applied) -> Span {
     let root = document.root();
     let after_line = |span: Span| {
         let file = db.file(root);
-        let range = file.line_range(file.line_index(span.end));
+        let range = file.line_range(file.line_index(span.end()));
         let end = (range.end + 1).min(file.text().len());
         let end = if file.text()[range.end..].starts_with("\r\n") {
             range.end + 2
@@ -630,7 +630,7 @@ fn insert_point(db: &SourceDb, document: &Document, applied: &Applied) -> Span {
         .filter(|a| a.scope == Scope::Root && a.line.file == root)
         .filter(|a| a.key == "dovecot_storage_version" || a.key == "dovecot_config_version")
         .map(|a| a.line)
-        .max_by_key(|s| s.end);
+        .max_by_key(|s| s.end());
     if let Some(span) = version_line {
         return after_line(span);
     }
@@ -640,7 +640,7 @@ fn insert_point(db: &SourceDb, document: &Document, applied: &Applied) -> Span {
         .find(|l| l.span.file == root)
         .map_or(0, |l| {
             let file = db.file(root);
-            file.line_range(file.line_index(l.span.start)).start
+            file.line_range(file.line_index(l.span.start())).start
         });
     Span::new(root, first, first)
 }

@@ -132,7 +132,7 @@ fn continuation_error_reports_the_last_physical_line() {
     );
     assert_eq!(
         db.file(line.report_span.file)
-            .line_col(line.report_span.start)
+            .line_col(line.report_span.start())
             .line,
         2
     );
