@@ -666,6 +666,9 @@ fn unexpected(pair: &Pair<'_, Rule>) -> ! {
 
 /// 2.3 `str_unescape()`: `\X` → `X` for any X.
 fn unescape_23(raw: &str) -> CompactString {
+    if !raw.contains('\\') {
+        return raw.into();
+    }
     let mut out = CompactString::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
@@ -682,6 +685,9 @@ fn unescape_23(raw: &str) -> CompactString {
 
 /// 2.4 `config_str_unescape()`: only `\\` and `\"`; anything else is an error at that offset.
 fn unescape_24(raw: &str) -> Result<CompactString, usize> {
+    if !raw.contains('\\') {
+        return Ok(raw.into());
+    }
     let mut out = CompactString::with_capacity(raw.len());
     let mut iter = raw.char_indices();
     while let Some((i, c)) = iter.next() {
