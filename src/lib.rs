@@ -15,6 +15,7 @@
 //! The library never prints; the binary in `main.rs` maps results to exit codes.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod ansible;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
