@@ -19,6 +19,12 @@ pub enum Scalar {
 }
 
 /// Resolves a plain scalar as PyYAML's SafeLoader does.
+///
+/// ```
+/// use mxlint::ansible::yaml11::{resolve_plain, Scalar};
+/// assert_eq!(resolve_plain("0644"), Scalar::Int(420));
+/// assert_eq!(resolve_plain("off"), Scalar::Bool(false));
+/// ```
 pub fn resolve_plain(text: &str) -> Scalar {
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
         return Scalar::Null;

@@ -30,6 +30,14 @@ impl std::fmt::Display for SizeError {
 }
 
 /// Parses `text` the way Dovecot does. `allow_unlimited` is true for 2.4.
+///
+/// ```
+/// use mxlint::model::size::{parse_size, Size, SizeError};
+/// assert_eq!(parse_size("1G", false), Ok(Size::Bytes(1 << 30)));
+/// assert_eq!(parse_size("256 MiB", false), Ok(Size::Bytes(256 << 20)));
+/// assert_eq!(parse_size("unlimited", true), Ok(Size::Unlimited));
+/// assert_eq!(parse_size("1.5G", false), Err(SizeError::Invalid("1.5G".into())));
+/// ```
 pub fn parse_size(text: &str, allow_unlimited: bool) -> Result<Size, SizeError> {
     if allow_unlimited && (text == "unlimited" || text == "infinite") {
         return Ok(Size::Unlimited);
