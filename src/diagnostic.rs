@@ -124,11 +124,6 @@ impl Diagnostic {
         self
     }
 
-    pub fn severity(mut self, severity: Severity) -> Self {
-        self.severity = severity;
-        self
-    }
-
     /// Sort key: file, position, code.
     pub fn sort_key(&self) -> (Span, &'static str) {
         (self.primary.span, self.rule.code)

@@ -503,6 +503,17 @@ fn show_of_a_missing_file_exits_2() {
         .stderr(predicate::str::starts_with("error: missing.conf"));
 }
 
+/// `mxlint check --isolated --fix [--unsafe-fixes] PATH`, then the file's new text.
+fn fix_file(path: &Path, unsafe_fixes: bool, code: i32) -> String {
+    let mut cmd = mxlint();
+    cmd.args(["check", "--isolated", "--fix"]);
+    if unsafe_fixes {
+        cmd.arg("--unsafe-fixes");
+    }
+    cmd.arg(path).assert().code(code);
+    fs::read_to_string(path).unwrap()
+}
+
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
 
 #[test]
@@ -547,23 +558,9 @@ fn fix_leaves_unsafe_fixes_alone_unless_asked() {
     let text = "protocols = imap\ndefault_vsz_limt = 1G\ndefault_vsz_limit = 1G\n";
     let dir = repo(&[("dovecot.conf", text)]);
     let path = dir.path().join("dovecot.conf");
-    mxlint()
-        .args(["check", "--isolated", "--fix"])
-        .arg(&path)
-        .assert()
-        .code(1);
+    assert_eq!(fix_file(&path, false, 1), text, "a rename is an unsafe fix");
     assert_eq!(
-        fs::read_to_string(&path).unwrap(),
-        text,
-        "a rename is an unsafe fix"
-    );
-    mxlint()
-        .args(["check", "--isolated", "--fix", "--unsafe-fixes"])
-        .arg(&path)
-        .assert()
-        .code(0);
-    assert_eq!(
-        fs::read_to_string(&path).unwrap(),
+        fix_file(&path, true, 0),
         "protocols = imap\ndefault_vsz_limit = 1G\ndefault_vsz_limit = 1G\n"
     );
 }
@@ -646,13 +643,8 @@ fn byte_order_mark_is_explained_and_fixable() {
         d["help"].as_str().unwrap().contains("byte order mark"),
         "{d}"
     );
-    mxlint()
-        .args(["check", "--isolated", "--fix", "--unsafe-fixes"])
-        .arg(&path)
-        .assert()
-        .code(0);
     assert_eq!(
-        fs::read_to_string(&path).unwrap(),
+        fix_file(&path, true, 0),
         "protocols = imap\ndefault_vsz_limit = 1G\n"
     );
 }

@@ -119,17 +119,6 @@ impl Document {
     }
 }
 
-/// Reads `path` as a dovecot.conf. The version decides the language details (quoted keys,
-/// groups, escapes, whitespace).
-pub fn parse_file(
-    db: &mut SourceDb,
-    path: &Path,
-    version: DovecotVersion,
-) -> Result<Document, FileError> {
-    let root = read_source(db, path)?;
-    Ok(parse_loaded(db, root, version))
-}
-
 /// Parses a file already in `db` (and reads its includes from disk).
 pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) -> Document {
     let doc = Document {

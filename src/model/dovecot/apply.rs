@@ -4,7 +4,7 @@
 
 use super::schema::{did_you_mean, schema, Schema};
 use super::{DovecotVersion, Problem, ProblemKind};
-use crate::parse::dovecot::{Document, Line, LineKind, Text, Value, ValueKind};
+use crate::parse::dovecot::{Document, Line, LineKind, Text, Value};
 use crate::source::Span;
 use compact_str::{format_compact, CompactString};
 
@@ -866,11 +866,4 @@ fn network_contains(outer: &str, inner: &str) -> bool {
     let width = if ov4 { 32 } else { 128 };
     let shift = width - obits;
     shift >= 128 || (o >> shift) == (i >> shift)
-}
-
-impl Value {
-    /// The value as a plain string if it is one (not `<file`, not `$` expanded).
-    pub fn literal(&self) -> Option<&str> {
-        matches!(self.kind, ValueKind::Plain | ValueKind::Quoted).then_some(self.text.as_str())
-    }
 }

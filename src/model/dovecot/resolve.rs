@@ -325,7 +325,9 @@ impl Resolver<'_> {
         } else {
             "vsz_limit"
         };
-        let root_default_text = applied
+        // 2.4 expands `$SET:default_vsz_limit` at the end of parsing, so it needs the final
+        // top-level value before the walk below meets it (forward references work).
+        let final_root_default = applied
             .assignments
             .iter()
             .filter(|a| a.scope == Scope::Root && a.key == "default_vsz_limit")
@@ -333,7 +335,7 @@ impl Resolver<'_> {
             .next_back()
             .map(VszLimit::from)
             .unwrap_or(VszLimit::Bytes(COMPILED_DEFAULT_VSZ));
-        let root_default = || Some(root_default_text);
+        let root_default = || Some(final_root_default);
 
         let mut global: Option<Limit> = None;
         let mut group_global: Option<Limit> = None;
