@@ -23,6 +23,7 @@ pub mod fix;
 pub mod model;
 pub mod parse;
 pub mod redact;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source;

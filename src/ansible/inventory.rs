@@ -1,0 +1,1 @@
+//! ansible::inventory: placeholder, being written.
