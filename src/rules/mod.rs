@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::dovecot::DovecotConfig;
 
+pub(crate) mod ansible_load_error;
 mod continuation_dropped;
 mod default_vsz_limit_too_small;
 mod default_vsz_limit_unset;
@@ -15,6 +16,10 @@ mod dovecot_syntax_error;
 mod dovecot_unknown_setting;
 mod dovecot_version_mismatch;
 mod service_vsz_limit_too_small;
+pub(crate) mod template_render_error;
+pub(crate) mod template_syntax_error;
+pub(crate) mod undefined_variable;
+pub(crate) mod unevaluated_lookup;
 mod vsz_limit_invalid_for_version;
 mod vsz_setting_without_effect;
 
@@ -45,6 +50,11 @@ impl std::fmt::Debug for Rule {
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
+    &template_syntax_error::RULE,
+    &undefined_variable::RULE,
+    &template_render_error::RULE,
+    &ansible_load_error::RULE,
+    &unevaluated_lookup::RULE,
     &dovecot_syntax_error::RULE,
     &dovecot_version_mismatch::RULE,
     &continuation_dropped::RULE,
@@ -119,6 +129,9 @@ fn byte_order_mark_help(cx: &Context, at: crate::source::Span) -> Option<&'stati
     });
     bom.then_some("the file starts with a UTF-8 byte order mark, which Dovecot reads as part of the first key: save the file without it")
 }
+
+/// The `check` of rules whose findings come from an earlier stage (loading, rendering).
+fn found_by_stage(_: &Context, _: &mut Vec<Diagnostic>) {}
 
 /// Runs every enabled rule over one Dovecot configuration.
 pub fn check_dovecot(dovecot: &DovecotConfig, settings: &Settings) -> Vec<Diagnostic> {
