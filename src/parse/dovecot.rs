@@ -8,7 +8,7 @@
 //! an ambiguous `#`) are recorded as [`Note`]s for the rules. What the lines *mean* (sections,
 //! settings, filters) is the model's job.
 
-use crate::diagnostic::FileError;
+pub use crate::source::read_source;
 use crate::model::dovecot::DovecotVersion;
 use crate::source::{FileId, SourceDb, Span};
 use compact_str::CompactString;
@@ -150,51 +150,6 @@ pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) ->
     doc
 }
 
-/// Reads a file into `db`, refusing binary and non-UTF-8 content.
-pub fn read_source(db: &mut SourceDb, path: &Path) -> Result<FileId, FileError> {
-    let error = |position, message: String| FileError {
-        path: path.to_path_buf(),
-        position,
-        message,
-    };
-    let bytes = std::fs::read(path).map_err(|e| error(None, format!("cannot read file: {e}")))?;
-    if bytes.len() > crate::source::MAX_FILE_SIZE {
-        return Err(error(
-            None,
-            "file is larger than 4 GiB; mxlint does not read it".into(),
-        ));
-    }
-    // A NUL byte first: a binary file is "binary", whatever its UTF-8 validity.
-    if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return Err(error(
-            Some(position_of(&bytes, at)),
-            "file contains a NUL byte: this looks like a binary file, not a configuration".into(),
-        ));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let bytes = e.as_bytes();
-        let at = e.utf8_error().valid_up_to();
-        error(
-            Some(position_of(bytes, at)),
-            "file is not valid UTF-8; mxlint checks text files only".into(),
-        )
-    })?;
-    Ok(db.add(path, text))
-}
-
-fn position_of(bytes: &[u8], at: usize) -> (usize, usize) {
-    let before = &bytes[..at];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
-}
 
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
