@@ -1,1 +1,534 @@
-//! render: placeholder, being written.
+//! render: turns an Ansible template and one host's variables into text, exactly as
+//! ansible-core 2.19's `template` module would, plus a span map from output back to the template.
+//!
+//! Knows Jinja, Ansible's filters/tests/lookups and Python's ways of printing values; knows
+//! nothing about Dovecot or any other service: rules read the text and the spans.
+//!
+//! # API
+//!
+//! ```text
+//! Renderer::new() -> Renderer                                   // once; Send + Sync
+//! Fleet::new(hosts: Vec<Host>, groups: IndexMap<String, Vec<String>>) -> Fleet
+//! Renderer::render(&self, &Fleet, &RenderJob) -> RenderOutcome  // one template × one host
+//! Renderer::eval_condition(&self, &Fleet, host, &Vars, expr) -> Result<Option<bool>, Problem>
+//! ```
+//!
+//! [`RenderOutcome`] holds the text (`None` when Ansible would fail), [`OutputSpan`]s (output
+//! byte range → template file byte range) and [`Problem`]s. Problem messages never contain
+//! variable values (they may be secrets) and never minijinja's debug info.
+//!
+//! # Ansible semantics (docs/ansible-rendering.md §1–4)
+//!
+//! - `trim_blocks` on, `#jinja2:` first-line header, task [`TemplateOptions`], no auto-escape,
+//!   `None` prints as `''`, values print as Python's `str()` does ([`dump`]).
+//! - Undefined names fail like Jinja's `StrictUndefined`. Ansible stops at the first one; we
+//!   re-render with each reported name bound to a marker that acts undefined for `is defined`
+//!   and `default`, so every undefined name is reported at its own range.
+//! - Variables whose values are templates are rendered on access with the host's scope
+//!   (memoized per render, with cycle detection); `!unsafe` strings never are.
+//! - Unknown values (facts: undefined names starting with `ansible_`, vaulted values,
+//!   `lookup('env')`, `template_run_date`) render as [`UNKNOWN_PLACEHOLDER`] and yield a
+//!   [`ProblemKind::UnknownValue`]; lookups we never run (`pipe`, `password`, …) yield a
+//!   [`ProblemKind::UnevaluatedLookup`].
+//! - The whole template's output follows Ansible's native concat: a template whose only
+//!   output is one non-string expression gets no trailing newlines re-added.
+
+mod dump;
+mod env;
+mod filters;
+mod header;
+mod ipaddr;
+mod lookups;
+mod pyre;
+mod tests;
+mod value;
+mod yaml_dump;
+
+use crate::ansible::Vars;
+use indexmap::IndexMap;
+use minijinja::{Environment, Error, ErrorKind, OutputSpanKind};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use value::{RenderCtx, RootScope};
+
+pub use header::TemplateOptions;
+
+/// What unknown values print as: rules treat text containing it as "cannot tell".
+pub const UNKNOWN_PLACEHOLDER: &str = "__mxlint_unknown__";
+
+/// How often a render re-runs to find further undefined names after the first.
+const MAX_UNDEFINED_PASSES: usize = 32;
+
+/// Output larger than this is refused (a runaway loop, not a config file).
+const MAX_OUTPUT_BYTES: usize = 64 << 20;
+
+/// Fuel per render: roughly an instruction or 64 output bytes each, so about 10 MB of output
+/// or tens of millions of instructions — far beyond any real configuration template.
+const FUEL_PER_RENDER: u64 = 50_000_000;
+
+/// Nesting depth for includes, macros and templated variables.
+const RECURSION_LIMIT: usize = 200;
+
+/// One inventory host: its name, its variables (precedence applied) and its groups.
+#[derive(Clone, Debug, Default)]
+pub struct Host {
+    pub name: String,
+    pub vars: Vars,
+    /// Groups the host belongs to, without `all` (Ansible's `group_names`), sorted.
+    pub group_names: Vec<String>,
+}
+
+/// Every host of the inventory, shared by the renders of one run (cheap to clone).
+#[derive(Clone, Debug, Default)]
+pub struct Fleet {
+    hosts: Arc<Vec<Host>>,
+    groups: Arc<IndexMap<String, Vec<String>>>,
+}
+
+impl Fleet {
+    /// `groups` maps each group name (including `all` and `ungrouped`) to its host names.
+    pub fn new(hosts: Vec<Host>, groups: IndexMap<String, Vec<String>>) -> Fleet {
+        Fleet {
+            hosts: Arc::new(hosts),
+            groups: Arc::new(groups),
+        }
+    }
+
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+
+    pub fn groups(&self) -> &IndexMap<String, Vec<String>> {
+        &self.groups
+    }
+
+    pub fn host_index(&self, name: &str) -> Option<usize> {
+        self.hosts.iter().position(|h| h.name == name)
+    }
+}
+
+/// A template file: its path (as reported in problems and spans) and its text.
+#[derive(Clone, Debug)]
+pub struct TemplateSource {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+/// Facts about the machine running Ansible that templates can read.
+#[derive(Clone, Debug)]
+pub struct Controller {
+    /// `template_host`: the controller's host name (`os.uname()[1]`).
+    pub hostname: String,
+    /// `template_uid`: the user name owning the template file.
+    pub template_uid: String,
+    /// `playbook_dir`, when known.
+    pub playbook_dir: Option<PathBuf>,
+    /// Controller environment for `lookup('env', …)`; a name not listed is an unknown value.
+    pub env: IndexMap<String, String>,
+}
+
+impl Default for Controller {
+    fn default() -> Self {
+        Controller {
+            hostname: "localhost".into(),
+            template_uid: "root".into(),
+            playbook_dir: None,
+            env: IndexMap::new(),
+        }
+    }
+}
+
+/// One `template` task for one host.
+#[derive(Clone, Debug)]
+pub struct RenderJob {
+    pub template: TemplateSource,
+    /// Directories for `include`/`import` and `lookup('file'|'template')`: the role's
+    /// `templates/` and `files/`, then the playbook directory. Each is tried as `p/templates`
+    /// (or `p/files`) and `p`, as Ansible does; the template's own directory comes last.
+    pub search_paths: Vec<PathBuf>,
+    /// Index of the host in the [`Fleet`].
+    pub host: usize,
+    /// Highest-precedence variables: loop `item`, task `vars:`.
+    pub task_vars: Vars,
+    /// The task's `src` as written (`template_path`).
+    pub src: String,
+    /// The task's `dest` (`template_destpath`).
+    pub dest: String,
+    pub overrides: TemplateOptions,
+    pub controller: Controller,
+    /// `ansible_play_hosts`; every host of the fleet when `None`.
+    pub play_hosts: Option<Vec<String>>,
+    pub role_path: Option<PathBuf>,
+}
+
+impl RenderJob {
+    /// A job with default options, `src` = the file name and no search paths.
+    pub fn new(template: TemplateSource, host: usize) -> RenderJob {
+        let src = template.path.to_string_lossy().into_owned();
+        RenderJob {
+            template,
+            search_paths: Vec::new(),
+            host,
+            task_vars: Vars::new(),
+            src,
+            dest: String::new(),
+            overrides: TemplateOptions::default(),
+            controller: Controller::default(),
+            play_hosts: None,
+            role_path: None,
+        }
+    }
+}
+
+/// A piece of output and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSpan {
+    pub out: Range<usize>,
+    pub template: Arc<Path>,
+    /// Byte range in that template file.
+    pub src: Range<usize>,
+    /// Output of `{{ … }}` rather than template text.
+    pub expression: bool,
+}
+
+/// What went wrong (or could not be known) while rendering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The template does not parse (MX101).
+    Syntax,
+    /// A variable the host does not define (MX102).
+    Undefined { name: String },
+    /// Unknown filter/test, runtime error, or a render limit (MX103).
+    Render,
+    /// A value only known at deploy time (fact, vaulted value, controller environment).
+    UnknownValue { reason: String },
+    /// A lookup mxlint never runs (MX105), rendered as a placeholder.
+    UnevaluatedLookup { plugin: String },
+}
+
+/// One problem, at a byte range of a template file where known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub message: String,
+    pub template: PathBuf,
+    pub range: Option<Range<usize>>,
+}
+
+/// The result of one render.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOutcome {
+    /// The rendered text; `None` when Ansible's render would fail.
+    pub text: Option<String>,
+    pub spans: Vec<OutputSpan>,
+    pub problems: Vec<Problem>,
+}
+
+/// Renders templates for any number of hosts; build once.
+pub struct Renderer {
+    /// Every filter, test and global; default syntax. Cloned per render to set its syntax.
+    base: Environment<'static>,
+    /// Renders variable values that are templates (always default syntax).
+    vars_env: Arc<Environment<'static>>,
+}
+
+impl Default for Renderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Renderer {
+    pub fn new() -> Renderer {
+        let base = env::base_environment();
+        let vars_env = Arc::new(base.clone());
+        Renderer { base, vars_env }
+    }
+
+    /// Renders `job.template` for host `job.host` of `fleet`.
+    pub fn render(&self, fleet: &Fleet, job: &RenderJob) -> RenderOutcome {
+        let path = job.template.path.clone();
+        let (body, options, body_offset) = match header::split(&job.template.text, &job.overrides) {
+            Ok(parts) => parts,
+            Err(message) => return failed(syntax_problem(&path, message, Some(0..0))),
+        };
+        let env = match env::template_environment(&self.base, &options, job) {
+            Ok(env) => env,
+            Err(message) => return failed(syntax_problem(&path, message, None)),
+        };
+        let name = path.to_string_lossy().into_owned();
+        let template = match env.template_from_named_str(&name, body) {
+            Ok(t) => t,
+            Err(err) => {
+                let range = err.range().map(|r| shift(r, body_offset));
+                return failed(syntax_problem(&path, err_message(&err), range));
+            }
+        };
+        let mut poisoned: Vec<String> = Vec::new();
+        let mut undefined: Vec<Problem> = Vec::new();
+        for _ in 0..MAX_UNDEFINED_PASSES {
+            let ctx = RenderCtx::new(self.vars_env.clone(), fleet, job, poisoned.clone());
+            let root = RootScope::root(&ctx, job.host);
+            ctx.reset_emits();
+            let result = template.render_with_spans(root);
+            match result {
+                Ok((text, spans)) if undefined.is_empty() => {
+                    return finish(&ctx, job, &options, body_offset, text, spans);
+                }
+                Ok(_) => break,
+                Err(err) => {
+                    let problem = self.error_problem(&err, &ctx, &path, body, body_offset);
+                    let next = undefined_root_name(&err, &problem, &poisoned);
+                    let is_undefined = matches!(problem.kind, ProblemKind::Undefined { .. });
+                    if !is_undefined {
+                        let mut problems = ctx.take_problems(&path, body, body_offset, &[]);
+                        problems.extend(undefined);
+                        problems.push(problem);
+                        return RenderOutcome {
+                            text: None,
+                            spans: Vec::new(),
+                            problems,
+                        };
+                    }
+                    if !undefined.contains(&problem) {
+                        undefined.push(problem);
+                    }
+                    match next {
+                        Some(name) => poisoned.push(name),
+                        None => break,
+                    }
+                }
+            }
+        }
+        RenderOutcome {
+            text: None,
+            spans: Vec::new(),
+            problems: undefined,
+        }
+    }
+
+    /// Evaluates a `when:`-style expression for one host: `Ok(None)` when its outcome depends
+    /// on a value only known at deploy time.
+    pub fn eval_condition(
+        &self,
+        fleet: &Fleet,
+        host: usize,
+        vars: &Vars,
+        expr: &str,
+    ) -> Result<Option<bool>, Problem> {
+        let name = PathBuf::from("<condition>");
+        let mut job = RenderJob::new(
+            TemplateSource {
+                path: name.clone(),
+                text: Arc::from(""),
+            },
+            host,
+        );
+        job.task_vars = vars.clone();
+        let compiled = self
+            .vars_env
+            .compile_expression(expr)
+            .map_err(|err| syntax_problem(&name, err_message(&err), err.range()))?;
+        let ctx = RenderCtx::new(self.vars_env.clone(), fleet, &job, Vec::new());
+        let value = compiled
+            .eval(RootScope::root(&ctx, host))
+            .map_err(|err| self.error_problem(&err, &ctx, &name, expr, 0))?;
+        if ctx.touched_unknown() || value::is_unknown(&value) {
+            return Ok(None);
+        }
+        if value.is_undefined() {
+            return Err(Problem {
+                kind: ProblemKind::Undefined {
+                    name: expr.trim().to_string(),
+                },
+                message: "the condition uses an undefined variable".into(),
+                template: name,
+                range: None,
+            });
+        }
+        Ok(Some(value.is_true()))
+    }
+
+    fn error_problem(
+        &self,
+        err: &Error,
+        ctx: &RenderCtx,
+        path: &Path,
+        body: &str,
+        offset: usize,
+    ) -> Problem {
+        let in_template = err.name().is_none_or(|n| Path::new(n) == path);
+        let range = in_template
+            .then(|| err.range())
+            .flatten()
+            .map(|r| shift(r, offset));
+        let (kind, message) = classify(err, ctx, &self.base);
+        let _ = body;
+        Problem {
+            kind,
+            message,
+            template: path.to_path_buf(),
+            range,
+        }
+    }
+}
+
+/// Turns a successful render into the outcome: Ansible's trailing-newline rule, newline
+/// sequence, the size cap, and problems for unknown values.
+fn finish(
+    ctx: &RenderCtx,
+    job: &RenderJob,
+    options: &header::Options,
+    offset: usize,
+    text: String,
+    spans: Vec<minijinja::OutputSpan>,
+) -> RenderOutcome {
+    let path = job.template.path.clone();
+    if text.len() > MAX_OUTPUT_BYTES {
+        return failed(Problem {
+            kind: ProblemKind::Render,
+            message: format!("output exceeds {} MiB", MAX_OUTPUT_BYTES >> 20),
+            template: path,
+            range: None,
+        });
+    }
+    let template_path: Arc<Path> = Arc::from(path.as_path());
+    let mut spans: Vec<OutputSpan> = spans
+        .iter()
+        .filter(|s| Path::new(s.name()) == path)
+        .map(|s| OutputSpan {
+            out: s.output_range(),
+            template: template_path.clone(),
+            src: shift(s.source_range(), offset),
+            expression: s.kind() == OutputSpanKind::Expression,
+        })
+        .collect();
+    let (mut text, raw_count) = (text, spans.iter().filter(|s| !s.expression).count());
+    let native = ctx.single_native_emit(raw_count);
+    if !native {
+        let wanted = trailing_newlines(&job.template.text);
+        let have = trailing_newlines(&text);
+        for _ in have..wanted.max(have) {
+            text.push_str(options.newline_sequence.as_str());
+        }
+    }
+    if options.newline_sequence.as_str() != "\n" {
+        text = env::convert_newlines(&text, &mut spans, options.newline_sequence.as_str());
+    }
+    let body = &job.template.text[offset..];
+    let problems = ctx.take_problems(&path, body, offset, &spans);
+    RenderOutcome {
+        text: Some(text),
+        spans,
+        problems,
+    }
+}
+
+/// Python's `_count_newlines_from_end`: trailing `\n` characters.
+fn trailing_newlines(s: &str) -> usize {
+    s.bytes().rev().take_while(|b| *b == b'\n').count()
+}
+
+fn failed(problem: Problem) -> RenderOutcome {
+    RenderOutcome {
+        text: None,
+        spans: Vec::new(),
+        problems: vec![problem],
+    }
+}
+
+fn shift(r: Range<usize>, by: usize) -> Range<usize> {
+    r.start + by..r.end + by
+}
+
+fn syntax_problem(path: &Path, message: String, range: Option<Range<usize>>) -> Problem {
+    Problem {
+        kind: ProblemKind::Syntax,
+        message,
+        template: path.to_path_buf(),
+        range,
+    }
+}
+
+/// The error's kind and detail only: never `{:#}`, which prints variable values.
+fn err_message(err: &Error) -> String {
+    match err.detail() {
+        Some(detail) => format!("{}: {}", err.kind(), detail),
+        None => err.kind().to_string(),
+    }
+}
+
+/// Maps a render error to a problem kind and a value-free message.
+fn classify(err: &Error, ctx: &RenderCtx, env: &Environment<'static>) -> (ProblemKind, String) {
+    let detail = err.detail().unwrap_or_default();
+    match err.kind() {
+        ErrorKind::UndefinedError => match undefined_name(detail) {
+            Some(name) => (
+                ProblemKind::Undefined { name: name.clone() },
+                undefined_message(&name, ctx),
+            ),
+            None => (ProblemKind::Render, err_message(err)),
+        },
+        ErrorKind::SyntaxError => (ProblemKind::Syntax, err_message(err)),
+        ErrorKind::UnknownFilter => (
+            ProblemKind::Render,
+            unknown_callable("filter", detail, env::filter_names(env)),
+        ),
+        ErrorKind::UnknownTest => (
+            ProblemKind::Render,
+            unknown_callable("test", detail, env::test_names(env)),
+        ),
+        ErrorKind::OutOfFuel => (
+            ProblemKind::Render,
+            "the template runs too long (fuel limit reached)".into(),
+        ),
+        _ => (ProblemKind::Render, err_message(err)),
+    }
+}
+
+fn undefined_message(name: &str, ctx: &RenderCtx) -> String {
+    match ctx.host_name_defining(name) {
+        Some(other) => format!("'{name}' is undefined for this host (host {other} defines it)"),
+        None => format!("'{name}' is undefined"),
+    }
+}
+
+/// `filter foo is unknown` → a message with a did-you-mean.
+fn unknown_callable(what: &str, detail: &str, names: Vec<String>) -> String {
+    let name = detail
+        .strip_prefix(&format!("{what} "))
+        .and_then(|d| d.strip_suffix(" is unknown"))
+        .unwrap_or(detail);
+    let short: Vec<&str> = names.iter().map(String::as_str).collect();
+    match crate::suggest::did_you_mean(name, short) {
+        Some(s) => format!("unknown {what} '{name}' (did you mean '{s}'?)"),
+        None => format!("unknown {what} '{name}'"),
+    }
+}
+
+/// The dotted path in minijinja's "`a.b` is undefined" (or our own "'a' is undefined").
+fn undefined_name(detail: &str) -> Option<String> {
+    let (open, close) = if detail.starts_with('`') {
+        ('`', '`')
+    } else {
+        ('\'', '\'')
+    };
+    let rest = detail.strip_prefix(open)?;
+    let end = rest.find(close)?;
+    Some(rest[..end].to_string())
+}
+
+/// The root variable to bind to an undefined marker for the next pass, if the undefined
+/// name is a plain variable not yet bound.
+fn undefined_root_name(err: &Error, problem: &Problem, poisoned: &[String]) -> Option<String> {
+    let ProblemKind::Undefined { name } = &problem.kind else {
+        return None;
+    };
+    let _ = err;
+    let root = name.split(['.', '[']).next()?.to_string();
+    (!name.contains(['.', '[']) && !poisoned.contains(&root)).then_some(root)
+}
+
+#[cfg(test)]
+mod unit;
