@@ -32,9 +32,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check Dovecot configuration files (each with its includes)
+    /// Check an Ansible repository (every template for every host) or Dovecot config files
     #[command(after_help = EXIT_STATUS)]
     Check(CheckArgs),
+    /// Print a template as the repository renders it for one host
+    Render(RenderArgs),
     /// List every rule: code, name, default severity and summary
     Rules,
     /// Print the documentation of one rule
@@ -49,9 +51,11 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Files to check
-    #[arg(required = true, value_name = "PATH")]
+    /// An Ansible repository (a directory) or Dovecot config files [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub ansible: AnsibleArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
@@ -83,11 +87,66 @@ pub struct CheckArgs {
     pub config: ConfigArgs,
 }
 
+/// Ansible's own options, for repository checks.
+#[derive(Clone, Debug, Default, Args)]
+pub struct AnsibleArgs {
+    /// Inventory source (file or directory); repeatable [default: ansible.cfg, then inventory, hosts…]
+    #[arg(short = 'i', long = "inventory", value_name = "PATH")]
+    pub inventory: Vec<PathBuf>,
+    /// Check only the hosts matching this Ansible host pattern (groups, wildcards, `:&`, `:!`)
+    #[arg(short = 'l', long = "limit", value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// Extra variables as for ansible-playbook: KEY=VALUE, @FILE or YAML/JSON; repeatable
+    #[arg(short = 'e', long = "extra-vars", value_name = "VARS")]
+    pub extra_vars: Vec<String>,
+    /// Playbook to read; repeatable [default: every playbook in the repository root]
+    #[arg(long = "playbook", value_name = "FILE")]
+    pub playbooks: Vec<PathBuf>,
+}
+
+impl AnsibleArgs {
+    fn options(&self, root: &Path) -> crate::repo::RepoOptions {
+        let under_root = |p: &PathBuf| {
+            if p.is_absolute() || p.exists() {
+                p.clone()
+            } else {
+                root.join(p)
+            }
+        };
+        crate::repo::RepoOptions {
+            inventory: self.inventory.iter().map(under_root).collect(),
+            limit: self.limit.clone(),
+            extra_vars: self.extra_vars.clone(),
+            playbooks: self.playbooks.iter().map(under_root).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The template (`.j2`) to render
+    #[arg(value_name = "TEMPLATE")]
+    pub template: PathBuf,
+    /// The inventory host to render it for
+    #[arg(long, value_name = "HOST")]
+    pub host: String,
+    /// The repository root [default: the nearest parent of TEMPLATE with ansible.cfg, an inventory or roles/]
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    #[command(flatten)]
+    pub ansible: AnsibleArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The file to read
+    /// A Dovecot config file, or an Ansible repository (with --host)
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
+    /// With a repository: the host whose rendered configuration to show
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    #[command(flatten)]
+    pub ansible: AnsibleArgs,
     /// Output format
     #[arg(long, value_enum, default_value_t = ShowFormat::Human)]
     pub format: ShowFormat,
@@ -187,6 +246,7 @@ pub enum RunError {
 pub fn run(cli: Cli) -> Result<Status, RunError> {
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Render(args) => render(&args),
         Command::Rules => with_stdout(|out| report::rules::write_list(out, rules::ALL)),
         Command::Rule { rule } => explain(&rule),
         Command::Show(args) => show(&args),
@@ -202,7 +262,13 @@ fn with_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<S
 }
 
 fn check(args: &CheckArgs) -> Result<Status, RunError> {
-    let targets: Vec<&Path> = args.paths.iter().map(PathBuf::as_path).collect();
+    let default = [PathBuf::from(".")];
+    let paths = if args.paths.is_empty() {
+        &default[..]
+    } else {
+        &args.paths[..]
+    };
+    let targets: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let overrides = Overrides {
         dovecot_version: args.config.dovecot_version,
         min_vsz_limit: args.min_vsz_limit,
@@ -211,11 +277,18 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
         fail_level: args.fail_level.map(Severity::from),
     };
     let config = config::resolve(&args.config.source(), &targets, &overrides)?;
-    let mut outcome = crate::check_paths(&targets, &config.settings);
+    let run = || {
+        crate::check_targets(
+            &targets,
+            |root| args.ansible.options(root),
+            &config.settings,
+        )
+    };
+    let mut outcome = run();
     if args.fix {
         let fixed = apply_fixes(&outcome, args.unsafe_fixes)?;
         if fixed > 0 {
-            outcome = crate::check_paths(&targets, &config.settings);
+            outcome = run();
         }
     }
     report::sort(&mut outcome.diagnostics);
@@ -313,7 +386,35 @@ pub fn similar_rules(query: &str) -> Vec<&'static Rule> {
         .collect()
 }
 
+/// `mxlint render TEMPLATE --host HOST`: the rendered text on stdout, problems on stderr.
+fn render(args: &RenderArgs) -> Result<Status, RunError> {
+    let root = match &args.repo {
+        Some(root) => root.clone(),
+        None => crate::repo::find_root(&args.template),
+    };
+    let options = args.ansible.options(&root);
+    let rendered = crate::repo::render_one(&root, &options, &args.template, &args.host);
+    let mut err = io::stderr().lock();
+    match rendered {
+        Ok((text, outcome)) => {
+            if !outcome.diagnostics.is_empty() {
+                report::concise::write(&mut err, &mut io::sink(), &outcome)?;
+            }
+            with_stdout(|out| out.write_all(text.as_bytes()))?;
+            Ok(Status::Clean)
+        }
+        Err((message, outcome)) => {
+            report::concise::write(&mut err, &mut io::sink(), &outcome)?;
+            writeln!(err, "error: {message}")?;
+            Ok(Status::Error)
+        }
+    }
+}
+
 fn show(args: &ShowArgs) -> Result<Status, RunError> {
+    if args.path.is_dir() {
+        return show_host(args);
+    }
     let overrides = Overrides {
         dovecot_version: args.config.dovecot_version,
         ..Overrides::default()
@@ -332,6 +433,35 @@ fn show(args: &ShowArgs) -> Result<Status, RunError> {
         ShowFormat::Json => report::show::write_json(out, &path, &db, &model),
         ShowFormat::Human => report::show::write_human(out, &path, &db, &model),
     })
+}
+
+/// `mxlint show REPO --host HOST`: the host's effective Dovecot model.
+fn show_host(args: &ShowArgs) -> Result<Status, RunError> {
+    let mut err = io::stderr().lock();
+    let Some(host) = &args.host else {
+        writeln!(
+            err,
+            "error: `{}` is a directory; name the host to show with --host",
+            args.path.display()
+        )?;
+        return Ok(Status::Error);
+    };
+    let overrides = Overrides {
+        dovecot_version: args.config.dovecot_version,
+        ..Overrides::default()
+    };
+    let config = config::resolve(&args.config.source(), &[&args.path], &overrides)?;
+    let options = args.ansible.options(&args.path);
+    match crate::repo::host_model(&args.path, &options, host, &config.settings) {
+        Ok((db, model, name)) => with_stdout(|out| match args.format {
+            ShowFormat::Json => report::show::write_json(out, &name, &db, &model),
+            ShowFormat::Human => report::show::write_human(out, &name, &db, &model),
+        }),
+        Err(message) => {
+            writeln!(err, "error: {message}")?;
+            Ok(Status::Error)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -367,7 +497,7 @@ mod tests {
     #[test]
     fn bad_flags_are_usage_errors() {
         for argv in [
-            &["mxlint", "check"][..],
+            &["mxlint", "render", "t.j2"][..],
             &["mxlint", "check", "--select", "MX9", "x"],
             &["mxlint", "check", "--ignore", "nope", "x"],
             &["mxlint", "check", "--dovecot-version", "2.5", "x"],

@@ -119,6 +119,12 @@ impl Diagnostic {
         self
     }
 
+    /// Names a host the finding occurs on (findings about rendered files always do).
+    pub fn with_host(mut self, host: &str) -> Self {
+        self.hosts.push(host.to_string());
+        self
+    }
+
     pub fn fix(mut self, fix: Fix) -> Self {
         self.fix = Some(fix);
         self

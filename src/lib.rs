@@ -3,9 +3,13 @@
 //! The pipeline runs one way (see `docs/architecture.md`):
 //!
 //! ```text
-//! files on disk → parse (pest grammars, spans) → model (effective values) → rules → report
+//! repo on disk → ansible (inventory, vars, tasks) → render (minijinja) → parse (pest grammars,
+//! spans) → model (effective values) → rules → report
 //! ```
 //!
+//! - [`ansible`] reads inventories, variables and playbooks as Ansible does;
+//! - [`render`] renders templates per host as Ansible's `template` module, with a span map;
+//! - [`repo`] runs the whole pipeline over a repository and maps findings back to templates;
 //! - [`source`] owns file texts and turns byte spans into lines and columns;
 //! - [`parse`] turns text into syntax trees (pest stays inside it);
 //! - [`model`] resolves what the daemon would actually run with;
@@ -24,6 +28,7 @@ pub mod model;
 pub mod parse;
 pub mod redact;
 pub mod render;
+pub mod repo;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -42,17 +47,49 @@ pub struct Outcome {
     pub errors: Vec<FileError>,
 }
 
-/// Checks plain Dovecot configuration files (each with its includes).
-pub fn check_paths(paths: &[&Path], settings: &config::Settings) -> Outcome {
+/// Checks each target: a directory as an Ansible repository ([`repo::check_repo`], with the
+/// options `repo_options` gives for it), a file as a plain Dovecot configuration.
+pub fn check_targets(
+    targets: &[&Path],
+    repo_options: impl Fn(&Path) -> repo::RepoOptions,
+    settings: &config::Settings,
+) -> Outcome {
+    let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets.iter().partition(|p| p.is_dir());
     let mut outcome = Outcome::default();
-    for path in paths {
+    for dir in dirs {
+        let mut found = repo::check_repo_into(&mut outcome.db, dir, &repo_options(dir), settings);
+        outcome.diagnostics.append(&mut found);
+    }
+    for path in files {
         match model::dovecot::load(&mut outcome.db, path, settings) {
-            Ok(config) => outcome
-                .diagnostics
-                .extend(rules::check_dovecot(&config, settings)),
+            Ok(config) => {
+                let mut found = rules::check_dovecot(&config, settings);
+                suppress::apply(&outcome.db, &mut found);
+                outcome.diagnostics.append(&mut found);
+            }
             Err(error) => outcome.errors.push(error),
         }
     }
-    suppress::apply(&outcome.db, &mut outcome.diagnostics);
     outcome
+}
+
+/// Checks an Ansible repository: every template for every host (see [`repo`]).
+pub fn check_repo(
+    root: &Path,
+    options: &repo::RepoOptions,
+    settings: &config::Settings,
+) -> Outcome {
+    let mut db = SourceDb::new();
+    let diagnostics = repo::check_repo_into(&mut db, root, options, settings);
+    Outcome {
+        db,
+        diagnostics,
+        errors: Vec::new(),
+    }
+}
+
+/// Checks plain Dovecot configuration files (each with its includes); directories are checked
+/// as Ansible repositories with default options.
+pub fn check_paths(paths: &[&Path], settings: &config::Settings) -> Outcome {
+    check_targets(paths, |_| repo::RepoOptions::default(), settings)
 }

@@ -16,34 +16,74 @@ const HEADINGS: &[&str] = &[
     "## References",
 ];
 
-/// The first ```dovecot block after `heading`.
-fn example<'a>(rule: &Rule, heading: &str) -> &'a str
-where
-    'static: 'a,
-{
+/// An example: a plain dovecot.conf (```dovecot) or a small Ansible repository (```repo, files
+/// separated by `== path ==` lines).
+enum Example {
+    Dovecot(&'static str),
+    Repo(&'static str),
+}
+
+/// The first example block after `heading`.
+fn example(rule: &Rule, heading: &str) -> Example {
     let doc: &'static str = rule.doc;
     let after = &doc[doc
         .find(heading)
         .unwrap_or_else(|| panic!("{}: no {heading}", rule.code))..];
-    let start = after
-        .find("```dovecot\n")
-        .unwrap_or_else(|| panic!("{}: no dovecot block under {heading}", rule.code))
-        + "```dovecot\n".len();
+    let (kind, start) = ["```dovecot\n", "```repo\n"]
+        .iter()
+        .filter_map(|fence| after.find(fence).map(|at| (*fence, at + fence.len())))
+        .min_by_key(|&(_, at)| at)
+        .unwrap_or_else(|| panic!("{}: no dovecot or repo block under {heading}", rule.code));
     let end = after[start..].find("```").expect("closed block");
-    &after[start..start + end]
+    let body = &after[start..start + end];
+    if kind == "```repo\n" {
+        Example::Repo(body)
+    } else {
+        Example::Dovecot(body)
+    }
 }
 
-fn codes_for(config: &str) -> BTreeSet<String> {
+fn codes_for(example: Example) -> BTreeSet<String> {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dovecot.conf");
-    std::fs::write(&path, config).unwrap();
-    let outcome = mxlint::check_paths(&[Path::new(&path)], &Settings::default());
+    let outcome = match example {
+        Example::Dovecot(config) => {
+            let path = dir.path().join("dovecot.conf");
+            std::fs::write(&path, config).unwrap();
+            mxlint::check_paths(&[Path::new(&path)], &Settings::default())
+        }
+        Example::Repo(files) => {
+            write_repo(dir.path(), files);
+            mxlint::check_repo(dir.path(), &Default::default(), &Settings::default())
+        }
+    };
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     outcome
         .diagnostics
         .iter()
         .map(|d| d.rule.code.to_string())
         .collect()
+}
+
+/// Writes `== path ==`-separated files under `root`.
+fn write_repo(root: &Path, files: &str) {
+    let mut current: Option<(String, String)> = None;
+    let flush = |file: Option<(String, String)>| {
+        if let Some((path, text)) = file {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    };
+    for line in files.lines() {
+        if let Some(name) = line.strip_prefix("== ").and_then(|l| l.strip_suffix(" ==")) {
+            flush(current.take());
+            current = Some((name.to_string(), String::new()));
+        } else if let Some((_, text)) = current.as_mut() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    flush(current);
 }
 
 #[test]

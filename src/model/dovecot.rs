@@ -198,6 +198,25 @@ pub fn load(
 
 /// Resolves a file already in `db` (includes are read from disk).
 pub fn load_loaded(db: &mut SourceDb, root: FileId, settings: &Settings) -> DovecotConfig {
+    load_with(db, root, settings, None)
+}
+
+/// Resolves a rendered `dovecot.conf` whose includes are the host's other rendered files.
+pub fn load_virtual(
+    db: &mut SourceDb,
+    root: FileId,
+    settings: &Settings,
+    vfs: std::sync::Arc<crate::parse::dovecot::VirtualFs>,
+) -> DovecotConfig {
+    load_with(db, root, settings, Some(vfs))
+}
+
+fn load_with(
+    db: &mut SourceDb,
+    root: FileId,
+    settings: &Settings,
+    vfs: Option<std::sync::Arc<crate::parse::dovecot::VirtualFs>>,
+) -> DovecotConfig {
     let (version, version_origin) = match settings.dovecot_version {
         Some(v) => (v, VersionOrigin::Settings),
         None if declares_config_version(db.file(root).text()) => {
@@ -205,7 +224,10 @@ pub fn load_loaded(db: &mut SourceDb, root: FileId, settings: &Settings) -> Dove
         }
         None => (DovecotVersion::V2_3, VersionOrigin::Default),
     };
-    let document = parse_loaded(db, root, version);
+    let document = match vfs {
+        Some(vfs) => crate::parse::dovecot::parse_virtual(db, root, version, vfs),
+        None => parse_loaded(db, root, version),
+    };
     let applied = apply::apply(&document);
     resolve::resolve(db, document, applied, version_origin)
 }

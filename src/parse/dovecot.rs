@@ -8,8 +8,8 @@
 //! an ambiguous `#`) are recorded as [`Note`]s for the rules. What the lines *mean* (sections,
 //! settings, filters) is the model's job.
 
-pub use crate::source::read_source;
 use crate::model::dovecot::DovecotVersion;
+pub use crate::source::read_source;
 use crate::source::{FileId, SourceDb, Span};
 use compact_str::CompactString;
 use pest::iterators::Pair;
@@ -101,6 +101,50 @@ pub enum Note {
     },
     /// A UTF-8 byte order mark, which Dovecot reads as part of the first key.
     ByteOrderMark { span: Span },
+    /// An include of a rendered host that matches no file the repository produces: the target
+    /// is assumed to hold the distribution's stock files there.
+    IncludeNotRendered { span: Span, pattern: String },
+}
+
+/// The files one host would have, as rendered from an Ansible repository: destination path →
+/// the rendered text's file in the `SourceDb`. Includes resolve against these, not the disk.
+#[derive(Clone, Debug, Default)]
+pub struct VirtualFs {
+    pub files: Vec<(PathBuf, FileId)>,
+}
+
+impl VirtualFs {
+    fn dest_of(&self, file: FileId) -> Option<&Path> {
+        self.files
+            .iter()
+            .find(|(_, id)| *id == file)
+            .map(|(p, _)| p.as_path())
+    }
+
+    /// Files matching a glob pattern, sorted by path.
+    fn matching(&self, pattern: &str) -> Vec<(PathBuf, FileId)> {
+        let options = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        let mut out: Vec<(PathBuf, FileId)> = match glob::Pattern::new(pattern) {
+            Ok(p) => self
+                .files
+                .iter()
+                .filter(|(path, _)| p.matches_path_with(path, options))
+                .cloned()
+                .collect(),
+            Err(_) => self
+                .files
+                .iter()
+                .filter(|(path, _)| path.as_os_str() == pattern)
+                .cloned()
+                .collect(),
+        };
+        out.sort();
+        out
+    }
 }
 
 /// A dovecot.conf and everything it includes, as lines in processing order.
@@ -121,6 +165,25 @@ impl Document {
 
 /// Parses a file already in `db` (and reads its includes from disk).
 pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) -> Document {
+    parse_with(db, root, version, None)
+}
+
+/// Parses a rendered file whose includes resolve against the host's rendered files.
+pub fn parse_virtual(
+    db: &mut SourceDb,
+    root: FileId,
+    version: DovecotVersion,
+    vfs: std::sync::Arc<VirtualFs>,
+) -> Document {
+    parse_with(db, root, version, Some(vfs))
+}
+
+fn parse_with(
+    db: &mut SourceDb,
+    root: FileId,
+    version: DovecotVersion,
+    vfs: Option<std::sync::Arc<VirtualFs>>,
+) -> Document {
     let doc = Document {
         version,
         files: vec![root],
@@ -131,6 +194,7 @@ pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) ->
         stack: vec![canonical(db.file(root).path())],
         doc,
         pending: Pending::default(),
+        vfs,
     };
     parse_into(db, root, &mut reader);
     let Reader {
@@ -149,7 +213,6 @@ pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) ->
     }
     doc
 }
-
 
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
@@ -203,6 +266,8 @@ struct Reader {
     doc: Document,
     stack: Vec<PathBuf>,
     pending: Pending,
+    /// Set when reading a rendered host: includes come from here, never from the disk.
+    vfs: Option<std::sync::Arc<VirtualFs>>,
 }
 
 fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
@@ -663,6 +728,9 @@ fn expand_include(
     try_only: bool,
     r: &mut Reader,
 ) -> Result<(), String> {
+    if let Some(vfs) = r.vfs.clone() {
+        return expand_virtual_include(db, from, path, &vfs, r);
+    }
     let pattern = relative_to(db.file(from).path(), &path.text);
     let matches = glob_brace(&pattern)?;
     if matches.is_empty() {
@@ -694,6 +762,49 @@ fn expand_include(
         };
         r.doc.files.push(id);
         r.stack.push(canon);
+        parse_into(db, id, r);
+        r.stack.pop();
+    }
+    Ok(())
+}
+
+/// An include on a rendered host: matched against the files the repository renders for it.
+/// Nothing matching means the target's own (stock) files, which mxlint notes and does not read.
+fn expand_virtual_include(
+    db: &mut SourceDb,
+    from: FileId,
+    path: &Text,
+    vfs: &VirtualFs,
+    r: &mut Reader,
+) -> Result<(), String> {
+    let including = vfs
+        .dest_of(from)
+        .map_or_else(|| db.file(from).path().to_path_buf(), Path::to_path_buf);
+    let pattern = relative_to(&including, &path.text);
+    let alternatives = expand_braces(&pattern.to_string_lossy()).ok_or_else(|| {
+        format!("Include pattern expands to more than {MAX_BRACE_ALTERNATIVES} {{…}} alternatives; mxlint does not follow it")
+    })?;
+    let matches: Vec<(PathBuf, FileId)> =
+        alternatives.iter().flat_map(|a| vfs.matching(a)).collect();
+    if matches.is_empty() {
+        r.doc.notes.push(Note::IncludeNotRendered {
+            span: path.span,
+            pattern: pattern.to_string_lossy().into_owned(),
+        });
+        return Ok(());
+    }
+    for (dest, id) in matches {
+        if r.stack.contains(&dest) {
+            return Err(format!("Recursive include file: {}", dest.display()));
+        }
+        if r.stack.len() >= MAX_INCLUDE_DEPTH || r.doc.files.len() >= MAX_FILES {
+            return Err(format!(
+                "Includes nested too deeply or too many files (limits: depth {MAX_INCLUDE_DEPTH}, {MAX_FILES} files): {}",
+                dest.display()
+            ));
+        }
+        r.doc.files.push(id);
+        r.stack.push(dest);
         parse_into(db, id, r);
         r.stack.pop();
     }

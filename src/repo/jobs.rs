@@ -1,0 +1,630 @@
+//! repo::jobs: which files each host receives — `template` and `copy` tasks evaluated per host.
+//!
+//! For every play, every host its `hosts:` pattern selects (within `--limit`), and every task
+//! that writes a file: the task's variables are assembled in precedence order, `when:` is
+//! evaluated (a condition that cannot be decided counts as true: both outcomes are possible, and a
+//! file that may be deployed is checked), loops are expanded, `src`/`dest` are templated, and the
+//! template is rendered. The destination decides what kind of configuration the file is.
+
+use super::map::{Piece, SpanMap};
+use super::RenderedFile;
+use crate::ansible::inventory::Inventory;
+use crate::ansible::playbook::{LoopKind, Play, Project, Task};
+use crate::ansible::yaml::{Node, Value};
+use crate::ansible::Vars;
+use crate::diagnostic::Diagnostic;
+use crate::render::{Fleet, Problem, ProblemKind, RenderJob, Renderer, TemplateSource};
+use crate::rules;
+use crate::source::{FileId, SourceDb, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What a destination path holds, by Fedora's (and upstream's) standard locations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfigKind {
+    DovecotMain,
+    /// Any other file under `/etc/dovecot/`: a candidate for the main file's `!include`s.
+    DovecotInclude,
+    Fail2banJail,
+    FirewalldZone,
+    PostfixMaster,
+    PostfixMain,
+    Other,
+}
+
+impl ConfigKind {
+    pub fn of(dest: &str) -> ConfigKind {
+        let dest = dest.trim();
+        match dest {
+            "/etc/dovecot/dovecot.conf" => ConfigKind::DovecotMain,
+            "/etc/postfix/master.cf" => ConfigKind::PostfixMaster,
+            "/etc/postfix/main.cf" => ConfigKind::PostfixMain,
+            "/etc/fail2ban/jail.local" | "/etc/fail2ban/jail.conf" => ConfigKind::Fail2banJail,
+            _ if dest.starts_with("/etc/dovecot/") => ConfigKind::DovecotInclude,
+            _ if dest.starts_with("/etc/fail2ban/jail.d/") => ConfigKind::Fail2banJail,
+            _ if dest.starts_with("/etc/firewalld/zones/") && dest.ends_with(".xml") => {
+                ConfigKind::FirewalldZone
+            }
+            _ => ConfigKind::Other,
+        }
+    }
+}
+
+/// Everything one run needs to turn tasks into rendered files.
+pub(crate) struct Session<'a> {
+    pub db: &'a mut SourceDb,
+    pub renderer: &'a Renderer,
+    pub fleet: &'a Fleet,
+    pub project: &'a Project,
+    pub inventory: &'a Inventory,
+    pub extra: &'a Vars,
+    pub limit: Option<&'a [String]>,
+    pub diagnostics: &'a mut Vec<Diagnostic>,
+    pub files: Vec<RenderedFile>,
+    pub template_ids: HashMap<PathBuf, FileId>,
+}
+
+/// One file-writing task for one host, after `when:` and with its loop item bound.
+struct Job<'t> {
+    task: &'t Task,
+    host: usize,
+    vars: Vars,
+}
+
+impl Session<'_> {
+    pub fn run(&mut self) {
+        let project = self.project;
+        for (index, play) in project.plays.iter().enumerate() {
+            let hosts = self.play_hosts(play);
+            let names: Vec<String> = hosts
+                .iter()
+                .map(|&h| self.fleet.hosts()[h].name.clone())
+                .collect();
+            for task in project.tasks.iter().filter(|t| t.play == index) {
+                if !matches!(task.short_module(), "template" | "copy") {
+                    continue;
+                }
+                for &host in &hosts {
+                    self.task_for_host(task, play, host, &names);
+                }
+            }
+        }
+        self.files.sort_by_key(|f| f.host);
+    }
+
+    fn play_hosts(&self, play: &Play) -> Vec<usize> {
+        let selected = self.inventory.select(&play.hosts);
+        selected
+            .iter()
+            .filter(|name| self.limit.is_none_or(|l| l.contains(name)))
+            .filter_map(|name| self.fleet.host_index(name))
+            .collect()
+    }
+
+    /// Variables of `task` for `host`, highest precedence last (see the module doc of `repo`).
+    fn task_vars(&self, task: &Task, play: &Play, host: usize) -> Vars {
+        let host_vars = &self.fleet.hosts()[host].vars;
+        let roles = &self.project.roles;
+        let mut over = Vars::new();
+        let mut extend = |vars: &Vars| {
+            for (k, v) in vars {
+                over.insert(k.clone(), v.clone());
+            }
+        };
+        extend(&play.vars);
+        for &r in &play.roles {
+            extend(&roles[r].vars);
+        }
+        if let Some(r) = task.role {
+            extend(&roles[r].vars);
+        }
+        extend(&task.vars);
+        if let Some(r) = task.role {
+            extend(&roles[r].params);
+        }
+        extend(self.extra);
+        // Role defaults sit below everything, the inventory included.
+        let mut vars = Vars::new();
+        let defaults = play.roles.iter().chain(task.role.iter());
+        for &r in defaults {
+            for (k, v) in &roles[r].defaults {
+                if !host_vars.contains_key(k) && !over.contains_key(k) {
+                    vars.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        vars.extend(over);
+        vars
+    }
+
+    fn task_for_host(&mut self, task: &Task, play: &Play, host: usize, play_hosts: &[String]) {
+        let vars = self.task_vars(task, play, host);
+        if !self.conditions_hold(task, host, &vars) {
+            return;
+        }
+        let items = match &task.looping {
+            None => vec![None],
+            Some(l) => match self.loop_items(task, l, host, &vars) {
+                Some(items) => items.into_iter().map(Some).collect(),
+                None => return,
+            },
+        };
+        for item in items {
+            let mut vars = vars.clone();
+            if let (Some(item), Some(l)) = (item, &task.looping) {
+                vars.insert(l.var.clone(), Arc::new(item));
+            }
+            let job = Job { task, host, vars };
+            self.job(&job, play_hosts);
+        }
+    }
+
+    /// `when:` conditions: false stops the task; undecidable ones count as true.
+    fn conditions_hold(&mut self, task: &Task, host: usize, vars: &Vars) -> bool {
+        let mut conditions = Vec::new();
+        for when in &task.when {
+            match &when.value {
+                Value::Seq(items) => conditions.extend(items.iter()),
+                _ => conditions.push(when),
+            }
+        }
+        for condition in conditions {
+            let expr = match &condition.value {
+                Value::Bool(b) => {
+                    if !b {
+                        return false;
+                    }
+                    continue;
+                }
+                Value::Str(s) => s.clone(),
+                Value::Int(i) => i.to_string(),
+                _ => continue,
+            };
+            let expr = strip_braces(&expr);
+            match self.renderer.eval_condition(self.fleet, host, vars, expr) {
+                Ok(Some(false)) => return false,
+                Ok(_) => {}
+                Err(problem) => {
+                    self.problem_at(problem, condition.span, host);
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// The loop's items for one host, or `None` when they cannot be known offline.
+    fn loop_items(
+        &mut self,
+        task: &Task,
+        looping: &crate::ansible::playbook::Loop,
+        host: usize,
+        vars: &Vars,
+    ) -> Option<Vec<Node>> {
+        let list = match &looping.items.value {
+            Value::Str(text) if text.contains("{{") => {
+                self.evaluate(strip_braces(text), looping.items.span, host, vars)?
+            }
+            _ => looping.items.clone(),
+        };
+        match (&looping.kind, list.value) {
+            (LoopKind::List, Value::Seq(items)) => Some(items),
+            (LoopKind::Items, Value::Seq(items)) => Some(
+                items
+                    .into_iter()
+                    .flat_map(|i| match i.value {
+                        Value::Seq(inner) => inner,
+                        _ => vec![i],
+                    })
+                    .collect(),
+            ),
+            (LoopKind::Dict, Value::Map(entries)) => Some(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let span = k.span;
+                        let key = Node {
+                            value: Value::Str("key".into()),
+                            span,
+                        };
+                        let value = Node {
+                            value: Value::Str("value".into()),
+                            span,
+                        };
+                        Node {
+                            value: Value::Map(vec![(key, k), (value, v)]),
+                            span,
+                        }
+                    })
+                    .collect(),
+            ),
+            (LoopKind::Other(lookup), _) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::unevaluated_lookup::RULE,
+                        task.span,
+                        format!(
+                            "`with_{lookup}` is not evaluated; this task's files are not checked"
+                        ),
+                    )
+                    .with_host(&self.fleet.hosts()[host].name),
+                );
+                None
+            }
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::template_render_error::RULE,
+                        looping.items.span,
+                        "the loop does not evaluate to a list".to_string(),
+                    )
+                    .with_host(&self.fleet.hosts()[host].name),
+                );
+                None
+            }
+        }
+    }
+
+    /// Evaluates an expression to data by rendering it as JSON and reading that back.
+    fn evaluate(&mut self, expr: &str, at: Span, host: usize, vars: &Vars) -> Option<Node> {
+        let text = self.render_string(&format!("{{{{ ({expr}) | to_json }}}}"), at, host, vars)?;
+        let scratch = FileId(u32::MAX);
+        let docs = crate::ansible::yaml::load(scratch, &text).ok()?;
+        let mut node = docs.into_iter().next()?;
+        respan(&mut node, at);
+        Some(node)
+    }
+
+    /// Renders a task argument (module arguments are templates too).
+    fn render_string(&mut self, text: &str, at: Span, host: usize, vars: &Vars) -> Option<String> {
+        if !text.contains("{{") && !text.contains("{%") {
+            return Some(text.to_string());
+        }
+        let path = self.db.file(at.file).path().to_path_buf();
+        let mut job = RenderJob::new(
+            TemplateSource {
+                path,
+                text: Arc::from(text),
+            },
+            host,
+        );
+        job.task_vars = vars.clone();
+        let outcome = self.renderer.render(self.fleet, &job);
+        for problem in outcome.problems {
+            self.problem_at(problem, at, host);
+        }
+        outcome.text
+    }
+
+    fn job(&mut self, job: &Job<'_>, play_hosts: &[String]) {
+        let task = job.task;
+        let Some(dest_node) = task.arg("dest").or_else(|| task.arg("path")) else {
+            return;
+        };
+        let Some(dest_text) = scalar(dest_node) else {
+            return;
+        };
+        let Some(mut dest) = self.render_string(&dest_text, dest_node.span, job.host, &job.vars)
+        else {
+            return;
+        };
+        let src = task.arg("src").and_then(|n| scalar(n).map(|s| (s, n.span)));
+        if dest.ends_with('/') {
+            if let Some((s, _)) = &src {
+                let name = Path::new(s)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("");
+                dest.push_str(name.strip_suffix(".j2").unwrap_or(name));
+            }
+        }
+        // Every template is rendered (its errors matter wherever it goes); static files only
+        // when they are configuration mxlint reads.
+        let kind = ConfigKind::of(&dest);
+        match (task.short_module(), src) {
+            ("copy", _) if kind == ConfigKind::Other => {}
+            ("template", Some((src, span))) => {
+                self.template_job(job, &src, span, dest, kind, play_hosts)
+            }
+            ("copy", Some((src, span))) => self.copy_src_job(job, &src, span, dest, kind),
+            ("copy", None) => {
+                if let Some(content) = task.arg("content") {
+                    self.copy_content_job(job, content, dest, kind);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn template_job(
+        &mut self,
+        job: &Job<'_>,
+        src: &str,
+        at: Span,
+        dest: String,
+        kind: ConfigKind,
+        play_hosts: &[String],
+    ) {
+        let Some(src) = self.render_string(src, at, job.host, &job.vars) else {
+            return;
+        };
+        let Some(path) = find_file(&job.task.search_dirs, "templates", &src) else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &rules::ansible_load_error::RULE,
+                    at,
+                    format!(
+                        "template `{src}` not found in the role's or the playbook's templates/"
+                    ),
+                )
+                .with_host(&self.fleet.hosts()[job.host].name),
+            );
+            return;
+        };
+        let Some(template) = self.template_file(&path, at, job.host) else {
+            return;
+        };
+        let text = self.db.file(template).shared_text();
+        let mut render_job = RenderJob::new(
+            TemplateSource {
+                path: path.clone(),
+                text,
+            },
+            job.host,
+        );
+        render_job.search_paths = job.task.search_dirs.clone();
+        render_job.task_vars = job.vars.clone();
+        render_job.src = src;
+        render_job.dest = dest.clone();
+        render_job.play_hosts = Some(play_hosts.to_vec());
+        render_job.role_path = job.task.role.map(|r| self.project.roles[r].dir.clone());
+        render_job.controller.playbook_dir = Some(self.project.plays[job.task.play].dir.clone());
+        let outcome = self.renderer.render(self.fleet, &render_job);
+        for problem in outcome.problems {
+            self.problem(problem, template, job.host);
+        }
+        let Some(text) = outcome.text else { return };
+        let name = format!("{}:{}", self.fleet.hosts()[job.host].name, dest);
+        let file = self.db.add(name, text);
+        let mut pieces = Vec::new();
+        for span in outcome.spans {
+            let Some(src_file) = self.template_file(&span.template, at, job.host) else {
+                continue;
+            };
+            pieces.push(Piece {
+                out: span.out,
+                file: src_file,
+                src: span.src,
+                expression: span.expression,
+            });
+        }
+        pieces.sort_by_key(|p| p.out.start);
+        self.push_file(job.host, dest, kind, file, template, pieces);
+    }
+
+    fn copy_src_job(&mut self, job: &Job<'_>, src: &str, at: Span, dest: String, kind: ConfigKind) {
+        let Some(src) = self.render_string(src, at, job.host, &job.vars) else {
+            return;
+        };
+        let Some(path) = find_file(&job.task.search_dirs, "files", &src) else {
+            return;
+        };
+        let Some(file) = self.template_file(&path, at, job.host) else {
+            return;
+        };
+        let len = self.db.file(file).text().len();
+        let pieces = vec![Piece {
+            out: 0..len,
+            file,
+            src: 0..len,
+            expression: false,
+        }];
+        self.push_file(job.host, dest, kind, file, file, pieces);
+    }
+
+    fn copy_content_job(&mut self, job: &Job<'_>, content: &Node, dest: String, kind: ConfigKind) {
+        let Some(text) = scalar(content) else { return };
+        let Some(text) = self.render_string(&text, content.span, job.host, &job.vars) else {
+            return;
+        };
+        let name = format!("{}:{}", self.fleet.hosts()[job.host].name, dest);
+        let len = text.len();
+        let file = self.db.add(name, text);
+        let pieces = vec![Piece {
+            out: 0..len,
+            file: content.span.file,
+            src: content.span.start()..content.span.end(),
+            expression: true,
+        }];
+        self.push_file(job.host, dest, kind, file, content.span.file, pieces);
+    }
+
+    fn push_file(
+        &mut self,
+        host: usize,
+        dest: String,
+        kind: ConfigKind,
+        file: FileId,
+        source: FileId,
+        pieces: Vec<Piece>,
+    ) {
+        // A later task writing the same destination replaces the earlier file.
+        self.files.retain(|f| !(f.host == host && f.dest == dest));
+        self.files.push(RenderedFile {
+            host,
+            dest,
+            kind,
+            file,
+            source,
+            map: SpanMap {
+                rendered: file,
+                template: source,
+                pieces,
+            },
+        });
+    }
+
+    /// The `SourceDb` file of a template (read once).
+    fn template_file(&mut self, path: &Path, at: Span, host: usize) -> Option<FileId> {
+        if let Some(&id) = self.template_ids.get(path) {
+            return Some(id);
+        }
+        match crate::source::read_source(self.db, path) {
+            Ok(id) => {
+                self.template_ids.insert(path.to_path_buf(), id);
+                Some(id)
+            }
+            Err(e) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &rules::ansible_load_error::RULE,
+                        at,
+                        format!("{}: {}", path.display(), e.message),
+                    )
+                    .with_host(&self.fleet.hosts()[host].name),
+                );
+                None
+            }
+        }
+    }
+
+    /// A render problem in a template file.
+    fn problem(&mut self, problem: Problem, template: FileId, host: usize) {
+        let file = if self.db.file(template).path() == problem.template {
+            Some(template)
+        } else {
+            let at = Span::new(template, 0, 0);
+            self.template_file(&problem.template.clone(), at, host)
+        };
+        let span = match (file, &problem.range) {
+            (Some(f), Some(r)) => Span::new(f, r.start, r.end),
+            (Some(f), None) => Span::new(f, 0, 0),
+            (None, _) => Span::new(template, 0, 0),
+        };
+        self.push_problem(problem, span, host);
+    }
+
+    /// A problem in a task argument: reported at the argument.
+    fn problem_at(&mut self, problem: Problem, at: Span, host: usize) {
+        self.push_problem(problem, at, host);
+    }
+
+    fn push_problem(&mut self, problem: Problem, span: Span, host: usize) {
+        let name = self.fleet.hosts()[host].name.clone();
+        self.diagnostics
+            .push(problem_diagnostic(problem, span, &name));
+    }
+}
+
+/// The finding for a render problem at `span` on `host`.
+pub(crate) fn problem_diagnostic(problem: Problem, span: Span, host: &str) -> Diagnostic {
+    {
+        let rule = match &problem.kind {
+            ProblemKind::Syntax => &rules::template_syntax_error::RULE,
+            ProblemKind::Undefined { .. } => &rules::undefined_variable::RULE,
+            ProblemKind::Render => &rules::template_render_error::RULE,
+            ProblemKind::UnknownValue { .. } | ProblemKind::UnevaluatedLookup { .. } => {
+                &rules::unevaluated_lookup::RULE
+            }
+        };
+        let help = match &problem.kind {
+            ProblemKind::Undefined { .. } => Some(
+                "define it in group_vars/host_vars for these hosts, or use `| default(...)`",
+            ),
+            ProblemKind::UnknownValue { .. } => Some(
+                "checks that depend on this value are skipped; give facts a value with `facts:` in .mxlint.yml or a fact cache",
+            ),
+            _ => None,
+        };
+        let mut d = Diagnostic::new(rule, span, problem.message).with_host(host);
+        if let Some(help) = help {
+            d = d.help(help);
+        }
+        d
+    }
+}
+
+/// `{{ expr }}` → `expr` (a `when:` or loop written with braces).
+fn strip_braces(text: &str) -> &str {
+    let t = text.trim();
+    match t.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
+        Some(inner) if !inner.contains("{{") => inner.trim(),
+        _ => t,
+    }
+}
+
+fn scalar(node: &Node) -> Option<String> {
+    match &node.value {
+        Value::Str(s) | Value::Unsafe(s) | Value::Timestamp(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        _ => None,
+    }
+}
+
+fn respan(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|i| respan(i, span)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+            respan(k, span);
+            respan(v, span);
+        }),
+        _ => {}
+    }
+}
+
+/// Ansible's search for a task's `src`: in each search directory, `<dir>/<kind>/<src>` then
+/// `<dir>/<src>` (a role's tasks directory also looks in the role's `<kind>/`).
+fn find_file(dirs: &[PathBuf], kind: &str, src: &str) -> Option<PathBuf> {
+    let src_path = Path::new(src);
+    if src_path.is_absolute() {
+        return src_path.is_file().then(|| src_path.to_path_buf());
+    }
+    for dir in dirs {
+        let mut candidates = vec![dir.join(kind).join(src), dir.join(src)];
+        if dir.file_name().is_some_and(|n| n == "tasks") {
+            if let Some(parent) = dir.parent() {
+                candidates.push(parent.join(kind).join(src));
+            }
+        }
+        if let Some(found) = candidates.into_iter().find(|c| c.is_file()) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Facts from Ansible's jsonfile fact cache (`ansible.cfg`: `fact_caching = jsonfile`): one
+/// JSON file per host, named after the host.
+pub(crate) fn fact_cache(
+    db: &mut SourceDb,
+    cfg: &crate::ansible::cfg::AnsibleCfg,
+) -> HashMap<String, Vars> {
+    let mut out = HashMap::new();
+    let Some(dir) = &cfg.fact_cache else {
+        return out;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(host) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let Ok(docs) = crate::ansible::load_yaml_file(db, &path) else {
+            continue;
+        };
+        let mut vars = Vars::new();
+        if let Some(doc) = docs.first() {
+            crate::ansible::playbook::merge_mapping(&mut vars, doc);
+        }
+        out.insert(host, vars);
+    }
+    out
+}

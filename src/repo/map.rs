@@ -1,0 +1,183 @@
+//! repo::map: from a finding in rendered text back to the template line the user edits.
+//!
+//! The render stage gives, for every piece of output, the template bytes it came from: literal
+//! template text maps byte for byte, the output of an `{{ expression }}` maps to the expression.
+//! A finding whose span lies in rendered text is moved onto the template; a fix survives only when
+//! every edit lands in literal template text (text that came from a variable is not the place to
+//! fix, and the template would not reproduce the edit).
+
+use crate::diagnostic::{Diagnostic, Label};
+use crate::source::{FileId, Span};
+use std::ops::Range;
+
+/// One output piece and its origin in a template file.
+#[derive(Clone, Debug)]
+pub(crate) struct Piece {
+    pub out: Range<usize>,
+    pub file: FileId,
+    pub src: Range<usize>,
+    pub expression: bool,
+}
+
+/// The map of one rendered file.
+#[derive(Clone, Debug)]
+pub(crate) struct SpanMap {
+    pub rendered: FileId,
+    /// The main template, where unmappable positions go (its first byte).
+    pub template: FileId,
+    /// Sorted by `out.start`, not overlapping.
+    pub pieces: Vec<Piece>,
+}
+
+impl SpanMap {
+    /// The template span behind a span of the rendered file (other spans are returned as is).
+    pub fn map(&self, span: Span) -> Span {
+        if span.file != self.rendered {
+            return span;
+        }
+        let start = self.locate(span.start(), false);
+        if span.is_empty() {
+            return start;
+        }
+        let end = self.locate(span.end(), true);
+        if start.file == end.file && start.start() <= end.end() {
+            Span::new(start.file, start.start(), end.end().max(start.end()))
+        } else {
+            start
+        }
+    }
+
+    /// Where an output offset comes from; for an end offset, the byte before it.
+    fn locate(&self, offset: usize, is_end: bool) -> Span {
+        let probe = if is_end {
+            offset.saturating_sub(1)
+        } else {
+            offset
+        };
+        let index = self.pieces.partition_point(|p| p.out.end <= probe);
+        let Some(piece) = self.pieces.get(index).or_else(|| self.pieces.last()) else {
+            return Span::new(self.template, 0, 0);
+        };
+        if piece.expression {
+            return Span::new(piece.file, piece.src.start, piece.src.end);
+        }
+        let inside = probe.clamp(piece.out.start, piece.out.end.max(piece.out.start));
+        let at = (piece.src.start + (inside - piece.out.start)).min(piece.src.end);
+        let at = if is_end {
+            (at + 1).min(piece.src.end)
+        } else {
+            at
+        };
+        Span::new(piece.file, at, at)
+    }
+
+    /// Whether an output offset is literal template text (so an edit there maps exactly).
+    fn literal_at(&self, offset: usize) -> Option<(FileId, usize)> {
+        let piece = self
+            .pieces
+            .iter()
+            .find(|p| p.out.start <= offset && offset <= p.out.end && !p.expression)?;
+        Some((piece.file, piece.src.start + (offset - piece.out.start)))
+    }
+
+    /// Moves a diagnostic's labels (and, when possible, its fix) onto the templates.
+    pub fn apply(&self, mut d: Diagnostic) -> Diagnostic {
+        d.primary = self.label(&d.primary);
+        d.related = d.related.iter().map(|l| self.label(l)).collect();
+        if let Some(fix) = d.fix.take() {
+            d.fix = self.fix(fix);
+        }
+        d
+    }
+
+    fn label(&self, label: &Label) -> Label {
+        Label::new(self.map(label.span), label.message.clone())
+    }
+
+    fn fix(&self, mut fix: crate::diagnostic::Fix) -> Option<crate::diagnostic::Fix> {
+        for edit in &mut fix.edits {
+            if edit.span.file != self.rendered {
+                continue;
+            }
+            let (file, start) = self.literal_at(edit.span.start())?;
+            let (end_file, end) = self.literal_at(edit.span.end())?;
+            if file != end_file || end < start {
+                return None;
+            }
+            edit.span = Span::new(file, start, end);
+        }
+        Some(fix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{Applicability, Edit, Fix};
+
+    /// "protocols = {{ p }}\nmax = 1\n" rendered as "protocols = imap\nmax = 1\n".
+    fn example() -> SpanMap {
+        let (out, tpl) = (FileId(1), FileId(0));
+        SpanMap {
+            rendered: out,
+            template: tpl,
+            pieces: vec![
+                Piece {
+                    out: 0..12,
+                    file: tpl,
+                    src: 0..12,
+                    expression: false,
+                },
+                Piece {
+                    out: 12..16,
+                    file: tpl,
+                    src: 15..16,
+                    expression: true,
+                },
+                Piece {
+                    out: 16..25,
+                    file: tpl,
+                    src: 19..28,
+                    expression: false,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn literal_text_maps_byte_for_byte_and_expressions_to_their_source() {
+        let map = example();
+        let out = FileId(1);
+        assert_eq!(
+            map.map(Span::new(out, 17, 20)),
+            Span::new(FileId(0), 20, 23)
+        );
+        assert_eq!(
+            map.map(Span::new(out, 12, 16)),
+            Span::new(FileId(0), 15, 16)
+        );
+        // From literal text into an expression: the whole range.
+        assert_eq!(map.map(Span::new(out, 0, 16)), Span::new(FileId(0), 0, 16));
+        assert_eq!(
+            map.map(Span::new(FileId(7), 1, 2)),
+            Span::new(FileId(7), 1, 2)
+        );
+    }
+
+    #[test]
+    fn fixes_survive_only_in_literal_text() {
+        let map = example();
+        let out = FileId(1);
+        let fix = |at: usize| Fix {
+            message: "x".into(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit {
+                span: Span::new(out, at, at),
+                replacement: "y".into(),
+            }],
+        };
+        let moved = map.fix(fix(17)).expect("literal");
+        assert_eq!(moved.edits[0].span, Span::new(FileId(0), 20, 20));
+        assert!(map.fix(fix(14)).is_none(), "inside a variable's value");
+    }
+}

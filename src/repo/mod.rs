@@ -1,0 +1,434 @@
+//! repo: checks an Ansible repository end to end — the whole pipeline for one run.
+//!
+//! ```text
+//! discover (inventory, playbooks) → ansible (hosts, vars, tasks) → jobs (template tasks per host,
+//! `when:` and loops evaluated) → render → per-host files → parse/model (dovecot) → rules
+//! → suppressions → back to the template lines (map) → one finding per distinct problem, with hosts
+//! ```
+//!
+//! Variable precedence for a task (the subset of Ansible's documented order mxlint implements,
+//! lowest first): role defaults < inventory vars (see `ansible::inventory`) < facts from the
+//! fact cache or `.mxlint.yml` < play `vars`/`vars_files` < role `vars/` < block and task `vars`
+//! < role and include parameters < `-e` extra vars. `set_fact`, `include_vars` and registered
+//! results are not evaluated: a name only they define is an unknown value, never undefined.
+
+mod discover;
+mod extra_vars;
+mod jobs;
+mod map;
+
+use crate::ansible::cfg::AnsibleCfg;
+use crate::ansible::inventory::Inventory;
+use crate::ansible::playbook::{self, Project};
+use crate::ansible::Vars;
+use crate::config::Settings;
+use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::parse::dovecot::{Note, VirtualFs};
+use crate::render::{self, Fleet, Renderer, UNKNOWN_PLACEHOLDER};
+use crate::source::{FileId, SourceDb, Span};
+use crate::Outcome;
+use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use discover::is_ansible_repo;
+pub use jobs::ConfigKind;
+
+/// What the command line adds to a repository check (Ansible's own option names).
+#[derive(Clone, Debug, Default)]
+pub struct RepoOptions {
+    /// `-i`: inventory sources (default: ansible.cfg, then conventional names).
+    pub inventory: Vec<PathBuf>,
+    /// `-l`: a host pattern limiting the hosts checked.
+    pub limit: Option<String>,
+    /// `-e`: `KEY=VALUE` words, `@file`, or inline YAML/JSON.
+    pub extra_vars: Vec<String>,
+    /// `--playbook`: playbooks to read (default: every playbook in the root).
+    pub playbooks: Vec<PathBuf>,
+}
+
+/// One rendered file of one host.
+#[derive(Debug)]
+pub struct RenderedFile {
+    pub host: usize,
+    pub dest: String,
+    pub kind: ConfigKind,
+    pub file: FileId,
+    /// The template (or static file) it comes from.
+    pub source: FileId,
+    map: map::SpanMap,
+}
+
+/// The repository as mxlint understood it: hosts, and each host's files.
+pub struct Loaded {
+    pub db: SourceDb,
+    pub fleet: Fleet,
+    pub project: Project,
+    pub files: Vec<RenderedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks the Ansible repository at `root`, reading its files into `db`.
+pub fn check_repo_into(
+    db: &mut SourceDb,
+    root: &Path,
+    options: &RepoOptions,
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    let mut loaded = load_into(std::mem::take(db), root, options);
+    let mut findings = std::mem::take(&mut loaded.diagnostics);
+    findings.extend(check_hosts(&mut loaded, settings));
+    findings.retain(|d| settings.selection.enabled(d.rule));
+    *db = loaded.db;
+    merge_hosts(findings)
+}
+
+/// Reads the repository and renders every template job for every host.
+pub fn load(root: &Path, options: &RepoOptions) -> Loaded {
+    load_into(SourceDb::new(), root, options)
+}
+
+fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
+    let mut diagnostics = Vec::new();
+    let cfg = AnsibleCfg::load(root);
+    let sources = discover::inventory_sources(root, &options.inventory, &cfg);
+    let (inventory, found) = Inventory::load(&mut db, &sources);
+    diagnostics.extend(found);
+    let playbooks = playbooks(&mut db, root, options);
+    let (project, found) = playbook::load(&mut db, &cfg, &playbooks);
+    diagnostics.extend(found);
+    let extra = extra_vars::parse(&mut db, root, &options.extra_vars, &mut diagnostics);
+    let facts = jobs::fact_cache(&mut db, &cfg);
+    let playbook_dir = project
+        .plays
+        .first()
+        .map_or_else(|| root.to_path_buf(), |p| p.dir.clone());
+    let fleet = build_fleet(&mut db, &inventory, &playbook_dir, &facts, &mut diagnostics);
+    let limit = options.limit.as_deref().map(|p| inventory.select(p));
+    let renderer = Renderer::new();
+    let mut session = jobs::Session {
+        db: &mut db,
+        renderer: &renderer,
+        fleet: &fleet,
+        project: &project,
+        inventory: &inventory,
+        extra: &extra,
+        limit: limit.as_deref(),
+        diagnostics: &mut diagnostics,
+        files: Vec::new(),
+        template_ids: HashMap::new(),
+    };
+    session.run();
+    let files = session.files;
+    Loaded {
+        db,
+        fleet,
+        project,
+        files,
+        diagnostics,
+    }
+}
+
+/// The playbooks to read: the given ones, else root playbooks that no other one imports.
+fn playbooks(db: &mut SourceDb, root: &Path, options: &RepoOptions) -> Vec<PathBuf> {
+    if !options.playbooks.is_empty() {
+        return options.playbooks.clone();
+    }
+    let mut found = Vec::new();
+    let mut imported = Vec::new();
+    for path in discover::playbook_candidates(root) {
+        let mut scratch = SourceDb::new();
+        let Ok(docs) = crate::ansible::load_yaml_file(&mut scratch, &path) else {
+            // Broken YAML in the root: report it through the real loader.
+            found.push(path);
+            continue;
+        };
+        let Some(doc) = docs.first() else { continue };
+        if !playbook::looks_like_playbook(doc) {
+            continue;
+        }
+        let dir = path.parent().unwrap_or(root);
+        for entry in doc.as_seq().unwrap_or_default() {
+            if let Some(target) = entry.get("import_playbook").and_then(|n| n.as_str()) {
+                imported.push(canonical(&dir.join(target)));
+            }
+        }
+        found.push(path);
+    }
+    let _ = db;
+    found.retain(|p| !imported.contains(&canonical(p)));
+    found
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Every inventory host with its inventory-level variables and cached facts.
+fn build_fleet(
+    db: &mut SourceDb,
+    inventory: &Inventory,
+    playbook_dir: &Path,
+    facts: &HashMap<String, Vars>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Fleet {
+    let mut hosts = Vec::new();
+    for name in inventory.host_names() {
+        let (mut vars, found) = inventory.host_vars(db, name, Some(playbook_dir));
+        diagnostics.extend(found);
+        if let Some(cached) = facts.get(name) {
+            for (k, v) in cached {
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+        hosts.push(render::Host {
+            name: name.to_string(),
+            vars,
+            group_names: inventory.group_names(name),
+        });
+    }
+    Fleet::new(hosts, inventory.groups_map())
+}
+
+/// Runs the config rules over each host's rendered files.
+fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let hosts: Vec<usize> = {
+        let mut h: Vec<usize> = loaded.files.iter().map(|f| f.host).collect();
+        h.dedup();
+        h
+    };
+    for host in hosts {
+        let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == host).collect();
+        let Some(main) = files.iter().find(|f| f.kind == ConfigKind::DovecotMain) else {
+            continue;
+        };
+        let vfs = dovecot_vfs(&files);
+        let config = crate::model::dovecot::load_virtual(&mut loaded.db, main.file, settings, vfs);
+        let mut found = crate::rules::check_dovecot(&config, settings);
+        found.extend(not_rendered_includes(&config.document.notes));
+        crate::suppress::apply(&loaded.db, &mut found);
+        let host_name = loaded.fleet.hosts()[host].name.clone();
+        for d in found {
+            if depends_on_unknown(&loaded.db, &d) {
+                continue;
+            }
+            let mut d = map_to_templates(&files, d);
+            d.hosts = vec![host_name.clone()];
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Includes that match nothing the repository renders: the target's stock files are assumed.
+fn not_rendered_includes(notes: &[Note]) -> Vec<Diagnostic> {
+    notes
+        .iter()
+        .filter_map(|n| match n {
+            Note::IncludeNotRendered { span, pattern } => Some(
+                Diagnostic::new(
+                    &crate::rules::unevaluated_lookup::RULE,
+                    *span,
+                    format!("`{pattern}` is not rendered by the repository; the target's own (stock) files are assumed there, and they set no vsz limits"),
+                )
+                .label("included from the target"),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// True when the finding's text involves a value nobody knows before the deploy.
+fn depends_on_unknown(db: &SourceDb, d: &Diagnostic) -> bool {
+    if d.severity <= Severity::Info {
+        return false;
+    }
+    let line = |span: Span| {
+        let file = db.file(span.file);
+        let index = file.line_index(span.start());
+        &file.text()[file.line_range(index)]
+    };
+    d.message.contains(UNKNOWN_PLACEHOLDER)
+        || line(d.primary.span).contains(UNKNOWN_PLACEHOLDER)
+        || d.related
+            .iter()
+            .any(|l| line(l.span).contains(UNKNOWN_PLACEHOLDER))
+}
+
+fn map_to_templates(files: &[&RenderedFile], mut d: Diagnostic) -> Diagnostic {
+    let spans: Vec<Span> = std::iter::once(d.primary.span)
+        .chain(d.related.iter().map(|l| l.span))
+        .collect();
+    for span in spans {
+        if let Some(f) = files.iter().find(|f| f.file == span.file) {
+            d = f.map.apply(d);
+        }
+    }
+    d
+}
+
+/// One diagnostic per distinct finding, listing every host it occurs on (in host order).
+fn merge_hosts(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut merged: IndexMap<String, Diagnostic> = IndexMap::new();
+    for d in findings {
+        let key = identity(&d);
+        match merged.get_mut(&key) {
+            Some(existing) => {
+                for host in d.hosts {
+                    if !existing.hosts.contains(&host) {
+                        existing.hosts.push(host);
+                    }
+                }
+            }
+            None => {
+                merged.insert(key, d);
+            }
+        }
+    }
+    let mut out: Vec<Diagnostic> = merged.into_values().collect();
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}
+
+fn identity(d: &Diagnostic) -> String {
+    let label = |l: &Label| format!("{:?}:{}", l.span, l.message);
+    let related: Vec<String> = d.related.iter().map(label).collect();
+    format!(
+        "{}|{}|{}|{}",
+        d.rule.code,
+        d.message,
+        label(&d.primary),
+        related.join(";")
+    )
+}
+
+/// The repository a template belongs to: the nearest parent directory that looks like one.
+pub fn find_root(template: &Path) -> PathBuf {
+    let absolute = std::path::absolute(template).unwrap_or_else(|_| template.to_path_buf());
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|dir| is_ansible_repo(dir))
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Renders one template for one host as the repository's tasks do (the first task using it
+/// for that host), or with the host's inventory variables alone when no task uses it.
+/// `Err` carries the reason and the findings (syntax errors, undefined variables).
+pub fn render_one(
+    root: &Path,
+    options: &RepoOptions,
+    template: &Path,
+    host: &str,
+) -> Result<(String, Outcome), (String, Outcome)> {
+    let mut loaded = load(root, options);
+    let Some(index) = loaded.fleet.host_index(host) else {
+        let message = format!("host `{host}` is not in the inventory");
+        return Err((message, outcome_of(loaded, Vec::new())));
+    };
+    let wanted = canonical(template);
+    let from_task = loaded
+        .files
+        .iter()
+        .find(|f| f.host == index && canonical(loaded.db.file(f.source).path()) == wanted)
+        .map(|f| loaded.db.file(f.file).text().to_string());
+    let relevant = |d: &Diagnostic| d.hosts.is_empty() || d.hosts.iter().any(|h| h == host);
+    let mut findings: Vec<Diagnostic> = std::mem::take(&mut loaded.diagnostics)
+        .into_iter()
+        .filter(relevant)
+        .collect();
+    let text = match from_task {
+        Some(text) => Some(text),
+        None => standalone(&mut loaded, template, index, &mut findings),
+    };
+    let outcome = outcome_of(loaded, merge_hosts(findings));
+    match text {
+        Some(text) => Ok((text, outcome)),
+        None => Err((
+            format!("`{}` does not render for `{host}`", template.display()),
+            outcome,
+        )),
+    }
+}
+
+fn outcome_of(loaded: Loaded, diagnostics: Vec<Diagnostic>) -> Outcome {
+    Outcome {
+        db: loaded.db,
+        diagnostics,
+        errors: Vec::new(),
+    }
+}
+
+/// Renders a template no task uses, with only the host's inventory variables.
+fn standalone(
+    loaded: &mut Loaded,
+    template: &Path,
+    host: usize,
+    findings: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let file = match crate::source::read_source(&mut loaded.db, template) {
+        Ok(file) => file,
+        Err(e) => {
+            let file = loaded.db.add(template, String::new());
+            findings.push(crate::ansible::load_error(Span::new(file, 0, 0), e.message));
+            return None;
+        }
+    };
+    let job = render::RenderJob::new(
+        render::TemplateSource {
+            path: template.to_path_buf(),
+            text: loaded.db.file(file).shared_text(),
+        },
+        host,
+    );
+    let outcome = Renderer::new().render(&loaded.fleet, &job);
+    let name = loaded.fleet.hosts()[host].name.clone();
+    for problem in outcome.problems {
+        let span = problem
+            .range
+            .clone()
+            .map_or(Span::new(file, 0, 0), |r| Span::new(file, r.start, r.end));
+        findings.push(jobs::problem_diagnostic(problem, span, &name));
+    }
+    outcome.text
+}
+
+/// The effective Dovecot model of one host (its rendered `/etc/dovecot/dovecot.conf`).
+pub fn host_model(
+    root: &Path,
+    options: &RepoOptions,
+    host: &str,
+    settings: &Settings,
+) -> Result<(SourceDb, crate::model::dovecot::DovecotConfig, String), String> {
+    let mut loaded = load(root, options);
+    let index = loaded
+        .fleet
+        .host_index(host)
+        .ok_or_else(|| format!("host `{host}` is not in the inventory"))?;
+    let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == index).collect();
+    let main = files
+        .iter()
+        .find(|f| f.kind == ConfigKind::DovecotMain)
+        .ok_or_else(|| format!("no task renders /etc/dovecot/dovecot.conf for `{host}`"))?;
+    let (main_file, vfs) = (main.file, dovecot_vfs(&files));
+    let model = crate::model::dovecot::load_virtual(&mut loaded.db, main_file, settings, vfs);
+    let name = loaded
+        .db
+        .file(main_file)
+        .path()
+        .to_string_lossy()
+        .into_owned();
+    Ok((loaded.db, model, name))
+}
+
+fn dovecot_vfs(files: &[&RenderedFile]) -> Arc<VirtualFs> {
+    Arc::new(VirtualFs {
+        files: files
+            .iter()
+            .filter(|f| matches!(f.kind, ConfigKind::DovecotMain | ConfigKind::DovecotInclude))
+            .map(|f| (PathBuf::from(&f.dest), f.file))
+            .collect(),
+    })
+}
