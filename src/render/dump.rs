@@ -4,8 +4,7 @@
 //! Values are first turned into a [`Py`] tree (what the Python object would be), so each
 //! printer is a plain recursive function.
 
-use super::filters::PyTuple;
-use super::value::{is_poison, is_unknown, PyDate};
+use super::value::{is_omit, is_poison, is_unknown, PyDate};
 use super::UNKNOWN_PLACEHOLDER;
 use minijinja::value::ValueKind;
 use minijinja::{Error, ErrorKind, Value};
@@ -20,7 +19,6 @@ pub(crate) enum Py {
     Float(f64),
     Str(String),
     List(Vec<Py>),
-    Tuple(Vec<Py>),
     Dict(Vec<(Py, Py)>),
     Date(PyDate),
     /// A deploy-time value: prints as the placeholder.
@@ -65,6 +63,9 @@ fn to_py_depth(v: &Value, depth: usize) -> Result<Py, Error> {
             let mut items = Vec::new();
             for key in v.try_iter()? {
                 let value = v.get_item(&key)?;
+                if is_omit(&value) {
+                    continue;
+                }
                 items.push((
                     to_py_depth(&key, depth + 1)?,
                     to_py_depth(&value, depth + 1)?,
@@ -74,17 +75,13 @@ fn to_py_depth(v: &Value, depth: usize) -> Result<Py, Error> {
         }
         _ if is_unknown(v) => Py::Unknown,
         _ if is_poison(v) => Py::None,
-        _ if v.downcast_object_ref::<PyTuple>().is_some() => {
-            let mut items = Vec::new();
-            for item in v.try_iter()? {
-                items.push(to_py_depth(&item, depth + 1)?);
-            }
-            Py::Tuple(items)
-        }
+
         ValueKind::Seq | ValueKind::Iterable => {
             let mut items = Vec::new();
             for item in v.try_iter()? {
-                items.push(to_py_depth(&item, depth + 1)?);
+                if !is_omit(&item) {
+                    items.push(to_py_depth(&item, depth + 1)?);
+                }
             }
             Py::List(items)
         }
@@ -104,7 +101,6 @@ pub(crate) fn from_py(p: Py) -> Value {
         Py::Float(f) => Value::from(f),
         Py::Str(s) => Value::from(s),
         Py::List(items) => Value::from(items.into_iter().map(from_py).collect::<Vec<_>>()),
-        Py::Tuple(items) => Value::from_object(PyTuple(items.into_iter().map(from_py).collect())),
         Py::Dict(items) => {
             Value::from_pairs(items.into_iter().map(|(k, v)| (from_py(k), from_py(v))))
         }
@@ -116,7 +112,7 @@ pub(crate) fn from_py(p: Py) -> Value {
 /// What `{{ value }}` prints: `str(value)`, with `None` (and already reported undefined
 /// names) as `''`.
 pub(crate) fn py_str_top(v: &Value) -> Result<String, Error> {
-    if v.is_none() || v.is_undefined() || is_poison(v) {
+    if v.is_none() || v.is_undefined() || is_poison(v) || is_omit(v) {
         return Ok(String::new());
     }
     if let Some(s) = v.as_str() {
@@ -162,19 +158,6 @@ fn write_repr(out: &mut String, p: &Py) {
                 write_repr(out, item);
             }
             out.push(']');
-        }
-        Py::Tuple(items) => {
-            out.push('(');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_repr(out, item);
-            }
-            if items.len() == 1 {
-                out.push(',');
-            }
-            out.push(')');
         }
         Py::Dict(items) => {
             out.push('{');
@@ -306,7 +289,7 @@ fn write_json(out: &mut String, p: &Py, style: &JsonStyle, level: usize) -> Resu
         Py::Str(s) => json_str(out, s, style.ensure_ascii),
         Py::Date(d) => json_str(out, &d.iso('T'), style.ensure_ascii),
         Py::Unknown => json_str(out, UNKNOWN_PLACEHOLDER, false),
-        Py::List(items) | Py::Tuple(items) => {
+        Py::List(items) => {
             if items.is_empty() {
                 out.push_str("[]");
                 return Ok(());

@@ -6,7 +6,7 @@
 //! cloned (cheap: filters are shared) to apply the template's syntax and include paths.
 
 use super::header::TemplateOptions;
-use super::value::{is_unknown, RootScope};
+use super::value::{is_omit, is_unknown, RootScope};
 use super::{
     dump, filters, lookups, tests, OutputSpan, RenderJob, FUEL_PER_RENDER, RECURSION_LIMIT,
 };
@@ -44,7 +44,7 @@ fn format_output(
 ) -> Result<(), Error> {
     if let Some(scope) = RootScope::of(state).filter(|s| s.emitter) {
         let native = !(value.as_str().is_some() || is_unknown(value));
-        scope.ctx.note_emit(native);
+        scope.ctx.note_emit(native, is_omit(value));
     }
     let text = dump::py_str_top(value)?;
     out.write_str(&text).map_err(Error::from)

@@ -5,16 +5,15 @@
 //! coerce values (`join`, `string`, `int`, `bool`, `default`, `unique`) are Python's here.
 //! Set filters keep first-seen order (Ansible's order depends on Python's hashing).
 
-use super::dump::{self, from_py, json_dumps, py_str, to_py, JsonStyle, Py};
+use super::dump::{from_py, json_dumps, py_str, to_py, JsonStyle, Py};
 use super::env::{add_filter, add_filter_params};
-use super::value::{int_value, is_undefinedish, PyDate, RootScope, OMIT};
+use super::value::{int_value, is_undefinedish, PyDate, RootScope};
 use super::yaml_dump::{self, YamlStyle};
 use super::{ipaddr, pyre};
 use base64::Engine;
 use indexmap::IndexMap;
-use minijinja::value::{Kwargs, Object, ObjectRepr, Rest, ValueKind};
+use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{filters as jf, Environment, Error, ErrorKind, State, Value};
-use std::sync::Arc;
 
 /// Short names of every filter, for did-you-mean.
 pub(crate) const NAMES: &[&str] = &[
@@ -162,19 +161,19 @@ fn register_jinja(env: &mut Environment<'static>) {
     builtin!(env, ["last"], jf::last);
     builtin!(env, ["min"], jf::min);
     builtin!(env, ["max"], jf::max);
-    builtin!(env, ["sort"], jf::sort);
+    builtin!(env, ["sort"], sort);
     builtin!(env, ["list"], jf::list);
     builtin!(env, ["batch"], jf::batch);
     builtin!(env, ["slice"], jf::slice);
     builtin!(env, ["indent"], jf::indent);
-    builtin!(env, ["urlencode"], jf::urlencode);
+    builtin!(env, ["urlencode"], urlencode);
     builtin!(env, ["select"], jf::select);
     builtin!(env, ["selectattr"], jf::selectattr);
     builtin!(env, ["reject"], jf::reject);
     builtin!(env, ["rejectattr"], jf::rejectattr);
     builtin!(env, ["map"], jf::map);
     builtin!(env, ["groupby"], jf::groupby);
-    builtin!(env, ["attr"], jf::attr);
+    builtin!(env, ["attr"], attr);
     builtin!(env, ["sum"], jf::sum);
     builtin!(env, ["format"], jf::format);
     builtin!(env, ["tojson"], jf::tojson);
@@ -329,17 +328,149 @@ fn replace(s: Value, old: String, new: String, count: Option<i64>) -> Result<Str
     })
 }
 
+/// Jinja's `sort(reverse=False, case_sensitive=False, attribute=None)`, comparing as Python
+/// does: numbers with numbers, strings with strings, anything else is an error.
+fn sort(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
+    let reverse = kwargs.get::<Option<bool>>("reverse")?.unwrap_or(false);
+    let case_sensitive = kwargs
+        .get::<Option<bool>>("case_sensitive")?
+        .unwrap_or(false);
+    let attribute = kwargs.get::<Option<String>>("attribute")?;
+    kwargs.assert_all_used()?;
+    let mut keyed = Vec::new();
+    for item in v.try_iter()? {
+        let key = match &attribute {
+            Some(a) => item.get_path_or_default(a, &Value::UNDEFINED),
+            None => item.clone(),
+        };
+        let key = match key.as_str() {
+            Some(s) if !case_sensitive => Value::from(s.to_lowercase()),
+            _ => key,
+        };
+        keyed.push((key, item));
+    }
+    let mut error = None;
+    keyed.sort_by(|(a, _), (b, _)| {
+        python_cmp(a, b).unwrap_or_else(|e| {
+            error.get_or_insert(e);
+            std::cmp::Ordering::Equal
+        })
+    });
+    if let Some(e) = error {
+        return Err(e);
+    }
+    if reverse {
+        keyed.reverse();
+    }
+    Ok(Value::from(
+        keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+    ))
+}
+
+/// Python's `<` between two values: TypeError across kinds (`'<' not supported between
+/// instances of 'int' and 'str'`).
+fn python_cmp(a: &Value, b: &Value) -> Result<std::cmp::Ordering, Error> {
+    let number = |v: &Value| matches!(v.kind(), ValueKind::Number | ValueKind::Bool);
+    let same = (number(a) && number(b))
+        || (a.kind() == b.kind() && matches!(a.kind(), ValueKind::String | ValueKind::Seq));
+    if !same {
+        return Err(invalid(format!(
+            "'<' not supported between instances of '{}' and '{}'",
+            py_type(a),
+            py_type(b)
+        )));
+    }
+    Ok(a.cmp(b))
+}
+
+fn py_type(v: &Value) -> &'static str {
+    match v.kind() {
+        ValueKind::Number if v.is_integer() => "int",
+        ValueKind::Number => "float",
+        ValueKind::Bool => "bool",
+        ValueKind::String => "str",
+        ValueKind::Seq => "list",
+        ValueKind::Map => "dict",
+        ValueKind::None => "NoneType",
+        _ => "object",
+    }
+}
+
+/// Jinja's `attr`: Python's `getattr`, so dict keys are not attributes.
+fn attr(v: Value, name: String) -> Result<Value, Error> {
+    if matches!(
+        v.kind(),
+        ValueKind::Map | ValueKind::Seq | ValueKind::String
+    ) {
+        return Ok(Value::UNDEFINED);
+    }
+    v.get_attr(&name)
+}
+
+/// Jinja's `urlencode`: strings keep `/`; dict items and pairs become a query string with
+/// spaces as `+`.
+fn urlencode(v: Value) -> Result<String, Error> {
+    if let Some(s) = v.as_str() {
+        return Ok(url_quote(s, false));
+    }
+    let pairs: Vec<(Value, Value)> = match v.kind() {
+        ValueKind::Map => map_of(&v)?.into_iter().collect(),
+        ValueKind::Seq | ValueKind::Iterable => items_of(&v)?
+            .into_iter()
+            .map(|p| Ok((p.get_item_by_index(0)?, p.get_item_by_index(1)?)))
+            .collect::<Result<_, Error>>()?,
+        _ => return Ok(url_quote(&text_of(&v)?, false)),
+    };
+    let mut parts = Vec::with_capacity(pairs.len());
+    for (k, val) in pairs {
+        parts.push(format!(
+            "{}={}",
+            url_quote(&text_of(&k)?, true),
+            url_quote(&text_of(&val)?, true)
+        ));
+    }
+    Ok(parts.join("&"))
+}
+
+/// Python's `urllib.parse.quote` (safe `/` unless for a query string, where `%20` is `+`).
+fn url_quote(s: &str, for_qs: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                out.push(b as char)
+            }
+            b'/' if !for_qs => out.push('/'),
+            b' ' if for_qs => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// Jinja's `round`: a float, `common` rounds half away from zero.
 fn round(value: Value, precision: Option<i32>, method: Option<String>) -> Result<Value, Error> {
     let x = f64::try_from(value).map_err(|_| invalid("round expects a number"))?;
-    let p = 10f64.powi(precision.unwrap_or(0));
+    let digits = precision.unwrap_or(0);
+    let p = 10f64.powi(digits);
     let r = match method.as_deref().unwrap_or("common") {
-        "common" => (x * p).round() / p,
+        "common" => python_round(x, digits),
         "ceil" => (x * p).ceil() / p,
         "floor" => (x * p).floor() / p,
         _ => return Err(invalid("method must be common, ceil or floor")),
     };
     Ok(Value::from(r))
+}
+
+/// Python's `round(x, n)`: the exact binary value rounded to `n` decimals, ties to even
+/// (`round(2.5) == 2`, `round(2.675, 2) == 2.67`); Rust's `{:.n}` formatting does the same.
+fn python_round(x: f64, digits: i32) -> f64 {
+    if digits >= 0 {
+        format!("{:.*}", digits as usize, x).parse().unwrap_or(x)
+    } else {
+        let p = 10f64.powi(-digits);
+        (x / p).round_ties_even() * p
+    }
 }
 
 fn center(s: Value, width: Option<usize>) -> Result<String, Error> {
@@ -475,9 +606,11 @@ fn to_bool(v: Value) -> Result<bool, Error> {
 }
 
 /// Ansible's `default`: only undefined values are replaced (or falsy ones with `boolean`).
-fn default(v: Value, fallback: Option<Value>, boolean: Option<bool>) -> Value {
-    let fallback = fallback.unwrap_or(Value::from(""));
-    if is_undefinedish(&v) || (boolean.unwrap_or(false) && !v.is_true()) {
+/// Takes its arguments as values: `default(none)` must give `None`, not the missing-argument `''`.
+fn default(v: Value, args: Rest<Value>) -> Value {
+    let fallback = args.first().cloned().unwrap_or(Value::from(""));
+    let boolean = args.get(1).is_some_and(Value::is_true);
+    if is_undefinedish(&v) || (boolean && !v.is_true()) {
         fallback
     } else {
         v
@@ -509,7 +642,6 @@ fn type_debug(v: Value) -> Result<String, Error> {
         Py::Float(_) => "float",
         Py::Str(_) => "str",
         Py::List(_) => "list",
-        Py::Tuple(_) => "tuple",
         Py::Dict(_) => "dict",
         Py::Date(d) if d.time.is_some() => "datetime",
         Py::Date(_) => "date",
@@ -748,26 +880,10 @@ fn items2dict(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(map_value(m))
 }
 
-/// A Python tuple (from `zip`, `subelements`, `product`): a sequence printed in parentheses.
-#[derive(Debug)]
-pub(crate) struct PyTuple(pub Vec<Value>);
-
-impl Object for PyTuple {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Seq
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.0.get(key.as_usize()?).cloned()
-    }
-
-    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Seq(self.0.len())
-    }
-}
-
+/// A Python tuple (from `zip`, `subelements`, `product`, `splitext`): Ansible 2.19 turns
+/// tuples into lists when it finalizes a result, so they print as lists.
 fn tuple(items: Vec<Value>) -> Value {
-    Value::from_object(PyTuple(items))
+    Value::from(items)
 }
 
 fn zip(first: Value, others: Rest<Value>) -> Result<Value, Error> {
@@ -1408,15 +1524,4 @@ fn node_to_py(n: &crate::ansible::yaml::Node) -> Py {
         }
         Y::Vault => Py::Unknown,
     }
-}
-
-/// `omit` is a plain string here; kept for filters that may need to recognise it.
-#[allow(dead_code)]
-pub(crate) fn is_omit(v: &Value) -> bool {
-    v.as_str() == Some(OMIT)
-}
-
-#[allow(dead_code)]
-fn py_of(v: &Value) -> Result<Py, Error> {
-    dump::to_py(v)
 }

@@ -405,6 +405,14 @@ fn finish(
         })
         .collect();
     let (mut text, raw_count) = (text, spans.iter().filter(|s| !s.expression).count());
+    if ctx.resolved_to_omit(raw_count) {
+        return failed(Problem {
+            kind: ProblemKind::Render,
+            message: "the template resolved to omit".into(),
+            template: path,
+            range: None,
+        });
+    }
     let native = ctx.single_native_emit(raw_count);
     if !native {
         let wanted = trailing_newlines(&job.template.text);

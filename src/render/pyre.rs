@@ -306,7 +306,7 @@ pub(crate) fn regex_findall(value: Value, pattern: String, kwargs: Kwargs) -> Re
         out.push(match groups {
             0 => text(0),
             1 => text(1),
-            n => Value::from_object(super::filters::PyTuple((1..=n).map(text).collect())),
+            n => Value::from((1..=n).map(text).collect::<Vec<_>>()),
         });
     }
     Ok(Value::from(out))

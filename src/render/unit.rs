@@ -218,7 +218,7 @@ fn data_filters() {
     );
     assert_eq!(
         render("{{ [1, 2] | zip(['a', 'b']) | list }}\n"),
-        "[(1, 'a'), (2, 'b')]"
+        "[[1, 'a'], [2, 'b']]"
     );
     assert_eq!(render("{{ [3, 1, 3, 'A', 'a'] | unique }} {{ [1, 2] | union([2, 3]) }} {{ [1, 2] | symmetric_difference([2, 3]) }}\n"), "[3, 1, 'A'] [1, 2, 3] [1, 3]\n");
 }
@@ -263,7 +263,7 @@ fn serialization_filters() {
 
 #[test]
 fn paths_and_hashes() {
-    assert_eq!(render("{{ '/a/b.c' | basename }} {{ '/a/b/' | dirname }} {{ ['a', '/b', 'c'] | path_join }} {{ 'x.tar.gz' | splitext }}\n"), "b.c /a/b /b/c ('x.tar', '.gz')\n");
+    assert_eq!(render("{{ '/a/b.c' | basename }} {{ '/a/b/' | dirname }} {{ ['a', '/b', 'c'] | path_join }} {{ 'x.tar.gz' | splitext }}\n"), "b.c /a/b /b/c ['x.tar', '.gz']\n");
     assert_eq!(
         render("{{ 'abc' | md5 }} {{ 'abc' | b64encode }} {{ 'YWJj' | b64decode }}\n"),
         "900150983cd24fb0d6963f7d28e17f72 YWJj abc\n"

@@ -61,6 +61,7 @@ pub(crate) struct RenderCtx {
     touched_unknown: AtomicBool,
     emits: AtomicUsize,
     last_emit_native: AtomicBool,
+    last_emit_omit: AtomicBool,
 }
 
 impl fmt::Debug for RenderCtx {
@@ -99,6 +100,7 @@ impl RenderCtx {
             touched_unknown: AtomicBool::new(false),
             emits: AtomicUsize::new(0),
             last_emit_native: AtomicBool::new(false),
+            last_emit_omit: AtomicBool::new(false),
         })
     }
 
@@ -107,9 +109,17 @@ impl RenderCtx {
     }
 
     /// Called by the formatter for each `{{ }}` of the top-level template.
-    pub fn note_emit(&self, native: bool) {
+    pub fn note_emit(&self, native: bool, omit: bool) {
         self.emits.fetch_add(1, Ordering::Relaxed);
         self.last_emit_native.store(native, Ordering::Relaxed);
+        self.last_emit_omit.store(omit, Ordering::Relaxed);
+    }
+
+    /// The template's whole result is `omit`: Ansible fails ("resolved to an Omit scalar").
+    pub fn resolved_to_omit(&self, raw_spans: usize) -> bool {
+        self.emits.load(Ordering::Relaxed) == 1
+            && raw_spans == 0
+            && self.last_emit_omit.load(Ordering::Relaxed)
     }
 
     /// Jinja's native concat returns the lone node itself (or `None` for no node): a result
@@ -363,7 +373,7 @@ impl RootScope {
                 Some(hosts) => Value::from_iter(hosts.iter().cloned()),
                 None => Value::from_iter(ctx.fleet.hosts().iter().map(|h| h.name.clone())),
             },
-            "omit" => Value::from(OMIT),
+            "omit" => Value::from_object(Omit),
             "playbook_dir" => match &ctx.job.controller.playbook_dir {
                 Some(dir) => Value::from(dir.to_string_lossy().into_owned()),
                 None => return None,
@@ -379,8 +389,28 @@ impl RootScope {
     }
 }
 
-/// What `omit` holds; `default(omit)` in a template prints it.
-pub(crate) const OMIT: &str = "__omit_place_holder__e37d4bbbcbb6d43e4b1e4f2c2bc1d9b6c4dc5e1f";
+/// `omit` (ansible-core 2.19's `_OmitType`): prints nothing inside a template's text, drops out
+/// of lists and dicts, and fails when it is a template's whole result.
+#[derive(Debug)]
+pub(crate) struct Omit;
+
+impl Object for Omit {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Plain
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<<Omit>>")
+    }
+
+    fn is_true(self: &Arc<Self>) -> bool {
+        true
+    }
+}
+
+pub(crate) fn is_omit(v: &Value) -> bool {
+    v.downcast_object_ref::<Omit>().is_some()
+}
 
 impl Object for RootScope {
     fn repr(self: &Arc<Self>) -> ObjectRepr {

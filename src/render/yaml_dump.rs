@@ -49,7 +49,7 @@ fn represent(p: &Py, style: &YamlStyle) -> Result<Node, Error> {
         Py::Date(d) => plain(&d.iso(' ')),
         Py::Str(s) => string(s),
         Py::Unknown => string(UNKNOWN_PLACEHOLDER),
-        Py::List(items) | Py::Tuple(items) => {
+        Py::List(items) => {
             let nodes = items
                 .iter()
                 .map(|i| represent(i, style))
@@ -284,7 +284,6 @@ enum ScalarStyle {
 /// Where a node sits (the emitter's `*_context` flags).
 #[derive(Clone, Copy, Default)]
 struct Place {
-    root: bool,
     mapping: bool,
     simple_key: bool,
 }
@@ -298,7 +297,6 @@ struct Emitter {
     flow_level: usize,
     whitespace: bool,
     indention: bool,
-    open_ended: bool,
 }
 
 impl Emitter {
@@ -312,30 +310,14 @@ impl Emitter {
             flow_level: 0,
             whitespace: true,
             indention: true,
-            open_ended: false,
         }
     }
 
+    /// One document. libyaml (Ansible's `CSafeDumper`) writes neither `---` nor the `...`
+    /// that pure-Python PyYAML adds after a plain root scalar.
     fn document(&mut self, node: &Node) {
-        // An empty root string makes the document "empty", so it gets an explicit `---`.
-        if let Node::Scalar { text, .. } = node {
-            if text.is_empty() {
-                self.write_indent();
-                self.write_indicator("---", true, false, false);
-            }
-        }
-        self.node(
-            node,
-            Place {
-                root: true,
-                ..Place::default()
-            },
-        );
+        self.node(node, Place::default());
         self.write_indent();
-        if self.open_ended {
-            self.write_indicator("...", true, false, false);
-            self.write_indent();
-        }
     }
 
     fn increase_indent(&mut self, flow: bool, indentless: bool) {
@@ -477,7 +459,7 @@ impl Emitter {
         let a = analyze(&chars);
         let split = !place.simple_key;
         match self.choose_style(&a, plain_ok, place) {
-            ScalarStyle::Plain => self.write_plain(&chars, split, place.root),
+            ScalarStyle::Plain => self.write_plain(&chars, split),
             ScalarStyle::Single => self.write_single_quoted(&chars, split),
             ScalarStyle::Double => self.write_double_quoted(&chars, split),
         }
@@ -515,7 +497,6 @@ impl Emitter {
         self.write_str(ind);
         self.whitespace = whitespace;
         self.indention = self.indention && indention;
-        self.open_ended = false;
     }
 
     fn write_indent(&mut self) {
@@ -543,10 +524,7 @@ impl Emitter {
         }
     }
 
-    fn write_plain(&mut self, text: &[char], split: bool, root: bool) {
-        if root {
-            self.open_ended = true;
-        }
+    fn write_plain(&mut self, text: &[char], split: bool) {
         if text.is_empty() {
             return;
         }
@@ -773,7 +751,8 @@ mod tests {
     }
 
     #[test]
-    fn a_root_plain_scalar_ends_the_document() {
-        assert_eq!(nice(&s("foo")), "foo\n...\n");
+    fn a_root_plain_scalar_has_no_document_end_marker_with_libyaml() {
+        assert_eq!(nice(&s("foo")), "foo\n");
+        assert_eq!(nice(&s("")), "''\n");
     }
 }
