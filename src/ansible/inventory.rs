@@ -1,1 +1,0 @@
-//! ansible::inventory: placeholder, being written.
