@@ -149,6 +149,12 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        dir: "ini-crlf",
+        sources: &["hosts"],
+        playbook: None,
+        patterns: &["mail"],
+    },
+    Case {
         dir: "ini-values",
         sources: &["hosts"],
         playbook: None,

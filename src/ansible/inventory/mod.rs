@@ -49,7 +49,8 @@
 //!   listing its hosts, the elements of an INI `{1, 2}` set), mxlint keeps the written order.
 //! - Magic variables (`inventory_hostname`, `inventory_file`, `groups`…) are not in the vars;
 //!   [`Inventory::group_names`] and [`Inventory::groups_map`] give the two that depend on the
-//!   inventory. The implicit `localhost` has no variables here.
+//!   inventory. The implicit `localhost` gets the vars `ansible-playbook` gives it, without
+//!   `ansible_connection` and `ansible_python_interpreter`.
 //! - Inventory scripts, inventory plugins, TOML, vault-encrypted vars files (listed in
 //!   [`AdjacentVars::vaulted`]), `hash_behaviour = merge` and non-default
 //!   `VARIABLE_PRECEDENCE` are not supported.
@@ -377,7 +378,7 @@ impl Inventory {
 
     /// The inventory variables of `host` with the vars beside `playbook_dir` (see the module
     /// doc for the order), and the findings of the first read of that directory. A host not in
-    /// the inventory has none.
+    /// the inventory has none, unless it is Ansible's implicit localhost.
     pub fn host_vars(
         &self,
         db: &mut SourceDb,
@@ -393,9 +394,37 @@ impl Inventory {
         };
         let vars = match self.host_id(host) {
             Some(id) => self.merged_vars(id, playbook.as_deref()),
-            None => Vars::new(),
+            None => self.implicit_localhost_vars(host, playbook.as_deref()),
         };
         (vars, found)
+    }
+
+    /// Ansible's implicit localhost (a play on `localhost` the inventory does not define): the
+    /// inline vars of `all`, then `group_vars/all`, then `host_vars/<name>`, as
+    /// `ansible-playbook` gives them. Its `ansible_connection: local` and
+    /// `ansible_python_interpreter` have no place in a file and are left out.
+    fn implicit_localhost_vars(&self, name: &str, playbook: Option<&AdjacentVars>) -> Vars {
+        let Some(index) = LOCALHOST.iter().position(|&l| l == name) else {
+            return Vars::new();
+        };
+        let adjacent: Vec<&AdjacentVars> = self
+            .adjacent
+            .iter()
+            .map(|a| a.as_ref())
+            .chain(playbook)
+            .collect();
+        let mut vars = Vars::new();
+        extend(&mut vars, Some(&self.group(ALL).vars));
+        for a in &adjacent {
+            extend(&mut vars, a.group.first().cloned().flatten().as_deref());
+        }
+        for a in &adjacent {
+            extend(
+                &mut vars,
+                a.localhost.get(index).cloned().flatten().as_deref(),
+            );
+        }
+        vars
     }
 
     /// The merge of [`Inventory::host_vars`] for a known host and already read playbook vars.

@@ -206,3 +206,73 @@ fn patterns_select_in_inventory_order_with_warnings() {
     assert!(inv.select_with_problems("web[7]").error.is_some());
     assert!(inv.select_with_problems("~(").error.is_some());
 }
+
+#[test]
+fn the_implicit_localhost_gets_all_and_its_host_vars() {
+    let dir = tree(&[
+        (
+            "hosts",
+            "[web]\nw1\n[all:vars]\nx=inline_all\ny=inline_all\n",
+        ),
+        ("group_vars/all.yml", "x: gv_all\nz: gv_all\n"),
+        ("host_vars/localhost.yml", "z: hv_localhost\n"),
+    ]);
+    let (mut db, inv, _) = load(dir.path(), &["hosts"]);
+    // What `ansible-playbook` prints for `{{ x }} {{ y }} {{ z }}` in a play on localhost.
+    let (vars, _) = inv.host_vars(&mut db, "localhost", None);
+    let texts: Vec<String> = ["x", "y", "z"]
+        .iter()
+        .map(|k| match &vars[*k].value {
+            Value::Str(s) => s.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(texts, ["gv_all", "inline_all", "hv_localhost"]);
+    assert!(inv.host_vars(&mut db, "elsewhere", None).0.is_empty());
+    assert!(inv.group_names("localhost").is_empty());
+}
+
+#[test]
+fn playbook_vars_are_read_once() {
+    let dir = tree(&[
+        ("inv/hosts", "[web]\nw1\nw2\n"),
+        ("play/group_vars/web.yml", "a: [1\n"),
+        ("play/host_vars/w1.yml", "b: 1\n"),
+    ]);
+    let (mut db, inv, found) = load(dir.path(), &["inv/hosts"]);
+    assert!(found.is_empty());
+    let play = dir.path().join("play");
+    let (vars, first) = inv.host_vars(&mut db, "w1", Some(&play));
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(vars["b"].value, Value::Int(1));
+    let (_, again) = inv.host_vars(&mut db, "w2", Some(&play));
+    assert!(again.is_empty());
+}
+
+#[test]
+fn a_file_goes_to_the_reader_ansible_would_pick() {
+    let dir = tree(&[
+        // INI in a .yml file: the YAML plugin fails, the INI one reads it.
+        ("a/hosts.yml", "[web]\nw1\n"),
+        // YAML without extension, broken: the YAML error is the one reported.
+        ("b/inventory", "web:\n  hosts:\n    w2: [1\n"),
+        // INI without extension, broken: the INI error.
+        ("c/inventory", "[db]\nd1 x\n"),
+        ("d/empty.yml", ""),
+    ]);
+    let (db, inv, found) = load(
+        dir.path(),
+        &["a/hosts.yml", "b/inventory", "c/inventory", "d/empty.yml"],
+    );
+    assert_eq!(inv.select("web"), ["w1"]);
+    let found = findings(&db, &found);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].starts_with("4: while parsing a flow sequence"),
+        "{found:?}"
+    );
+    assert_eq!(
+        found[1],
+        "2: Expected key=value host variable assignment, got: x"
+    );
+}

@@ -32,6 +32,8 @@ pub struct AdjacentVars {
     pub(crate) dir: PathBuf,
     pub(crate) group: Vec<Option<Arc<Vars>>>,
     pub(crate) host: Vec<Option<Arc<Vars>>>,
+    /// `host_vars/` of the implicit localhost, by the names of [`super::LOCALHOST`].
+    pub(crate) localhost: Vec<Option<Arc<Vars>>>,
     /// Vault-encrypted files whose variables are unknown to mxlint.
     pub vaulted: Vec<PathBuf>,
 }
@@ -68,10 +70,12 @@ impl Loader<'_> {
             &dir.join("host_vars"),
             hosts.iter().map(|h| h.name.as_str()),
         );
+        let localhost = self.entities(&dir.join("host_vars"), super::LOCALHOST.into_iter());
         AdjacentVars {
             dir: dir.to_path_buf(),
             group,
             host,
+            localhost,
             vaulted: std::mem::take(&mut self.vaulted),
         }
     }
