@@ -14,7 +14,9 @@ use minijinja::functions::Function;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{FunctionArgs, FunctionResult, Kwargs, Rest};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 /// The environment every render clones: all filters, tests and globals; default syntax.
 pub(crate) fn base_environment() -> Environment<'static> {
@@ -51,18 +53,26 @@ fn format_output(
 }
 
 /// The base environment with this template's syntax and include search path.
+/// Files the template included, by the name it used (to map their output spans).
+pub(crate) type Includes = Arc<Mutex<HashMap<String, PathBuf>>>;
+
 pub(crate) fn template_environment(
     base: &Environment<'static>,
     options: &TemplateOptions,
     job: &RenderJob,
-) -> Result<Environment<'static>, String> {
+) -> Result<(Environment<'static>, Includes), String> {
     let mut env = base.clone();
     env.set_syntax(syntax(options).map_err(|e| super::err_message(&e))?);
     let dirs = include_dirs(job);
+    let includes: Includes = Arc::default();
+    let seen = includes.clone();
     env.set_loader(move |name| {
         for dir in &dirs {
             let path = dir.join(name);
             if path.is_file() {
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(name.to_string(), path.clone());
                 return std::fs::read_to_string(&path).map(Some).map_err(|_| {
                     Error::new(
                         minijinja::ErrorKind::TemplateNotFound,
@@ -73,7 +83,7 @@ pub(crate) fn template_environment(
         }
         Ok(None)
     });
-    Ok(env)
+    Ok((env, includes))
 }
 
 /// Ansible's search path for includes: each `p/templates` then `p`, the template's own

@@ -253,8 +253,8 @@ impl Renderer {
             Ok(parts) => parts,
             Err(message) => return failed(syntax_problem(&path, message, Some(0..0))),
         };
-        let env = match env::template_environment(&self.base, &options, job) {
-            Ok(env) => env,
+        let (env, includes) = match env::template_environment(&self.base, &options, job) {
+            Ok(parts) => parts,
             Err(message) => return failed(syntax_problem(&path, message, None)),
         };
         let name = path.to_string_lossy().into_owned();
@@ -274,7 +274,13 @@ impl Renderer {
             let result = template.render_with_spans(root);
             match result {
                 Ok((text, spans)) if undefined.is_empty() => {
-                    return finish(&ctx, job, &options, body_offset, text, spans);
+                    let raw = RawOutput {
+                        text,
+                        spans,
+                        offset: body_offset,
+                        includes: &includes,
+                    };
+                    return finish(&ctx, job, &options, raw);
                 }
                 Ok(_) => break,
                 Err(err) => {
@@ -376,14 +382,27 @@ impl Renderer {
 
 /// Turns a successful render into the outcome: Ansible's trailing-newline rule, newline
 /// sequence, the size cap, and problems for unknown values.
+/// minijinja's output before Ansible's finishing touches.
+struct RawOutput<'a> {
+    text: String,
+    spans: Vec<minijinja::OutputSpan>,
+    /// Where the body starts in the template file (after a `#jinja2:` line).
+    offset: usize,
+    includes: &'a env::Includes,
+}
+
 fn finish(
     ctx: &RenderCtx,
     job: &RenderJob,
     options: &header::Options,
-    offset: usize,
-    text: String,
-    spans: Vec<minijinja::OutputSpan>,
+    raw: RawOutput,
 ) -> RenderOutcome {
+    let RawOutput {
+        text,
+        spans,
+        offset,
+        includes,
+    } = raw;
     let path = job.template.path.clone();
     if text.len() > MAX_OUTPUT_BYTES {
         return failed(Problem {
@@ -393,17 +412,7 @@ fn finish(
             range: None,
         });
     }
-    let template_path: Arc<Path> = Arc::from(path.as_path());
-    let mut spans: Vec<OutputSpan> = spans
-        .iter()
-        .filter(|s| Path::new(s.name()) == path)
-        .map(|s| OutputSpan {
-            out: s.output_range(),
-            template: template_path.clone(),
-            src: shift(s.source_range(), offset),
-            expression: s.kind() == OutputSpanKind::Expression,
-        })
-        .collect();
+    let mut spans = map_spans(&spans, &path, offset, includes);
     let (mut text, raw_count) = (text, spans.iter().filter(|s| !s.expression).count());
     if ctx.resolved_to_omit(raw_count) {
         return failed(Problem {
@@ -431,6 +440,43 @@ fn finish(
         spans,
         problems,
     }
+}
+
+/// Output spans in file terms: the template's own (shifted past a header) and those of
+/// included files; text from variable values has no file span here.
+fn map_spans(
+    spans: &[minijinja::OutputSpan],
+    path: &Path,
+    offset: usize,
+    includes: &env::Includes,
+) -> Vec<OutputSpan> {
+    let includes = includes.lock().unwrap_or_else(|e| e.into_inner());
+    let main: Arc<Path> = Arc::from(path);
+    let mut files: std::collections::HashMap<&str, Arc<Path>> = Default::default();
+    spans
+        .iter()
+        .filter_map(|s| {
+            let (file, shift_by) = if Path::new(s.name()) == path {
+                (main.clone(), offset)
+            } else {
+                let file = match files.get(s.name()) {
+                    Some(f) => f.clone(),
+                    None => {
+                        let f: Arc<Path> = Arc::from(includes.get(s.name())?.as_path());
+                        files.insert(s.name(), f.clone());
+                        f
+                    }
+                };
+                (file, 0)
+            };
+            Some(OutputSpan {
+                out: s.output_range(),
+                template: file,
+                src: shift(s.source_range(), shift_by),
+                expression: s.kind() == OutputSpanKind::Expression,
+            })
+        })
+        .collect()
 }
 
 /// Python's `_count_newlines_from_end`: trailing `\n` characters.

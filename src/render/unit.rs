@@ -289,3 +289,20 @@ fn conditions_are_undecidable_on_facts() {
     );
     assert!(r.eval_condition(&f, 0, &Vars::new(), "nope").is_err());
 }
+
+#[test]
+fn spans_map_output_to_the_template_past_a_header() {
+    let text = "#jinja2: trim_blocks: True\nport={{ p }}\n";
+    let job = RenderJob::new(
+        TemplateSource {
+            path: PathBuf::from("t.j2"),
+            text: Arc::from(text),
+        },
+        0,
+    );
+    let out = Renderer::new().render(&fleet(vec![("p", Y::Int(25))]), &job);
+    assert_eq!(out.text.as_deref(), Some("port=25\n"));
+    let expr = out.spans.iter().find(|s| s.expression).unwrap();
+    assert_eq!(&out.text.as_deref().unwrap()[expr.out.clone()], "25");
+    assert_eq!(&text[expr.src.clone()], "p");
+}
