@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const PYTHON: &str = r#"
-import sys, json, ast, warnings as _warnings
+import sys, json, ast, shlex, warnings as _warnings
 from ansible.plugins.loader import init_plugin_loader
 init_plugin_loader([])
 from ansible import constants as C
@@ -85,8 +85,9 @@ def inventory(req):
             # Ansible warns about a part once per run; mxlint once per pattern.
             inv.clear_caches()
             result['patterns'][p] = {'hosts': [h.name for h in inv.list_hosts(p)], 'warnings': list(said)}
-        except AnsibleError as e:
-            result['patterns'][p] = {'error': str(e).splitlines()[0]}
+        except Exception as e:
+            # AnsibleError, or the IndexError a lone `&` or `!` raises
+            result['patterns'][p] = {'error': (str(e).splitlines() or [type(e).__name__])[0]}
     return result
 
 def literals(req):
@@ -113,9 +114,41 @@ def literals(req):
     result['refused'] = refused
     return result
 
+def host_lines(req):
+    # Lines Ansible's INI plugin raises on (shlex errors, a word without '=', TypeError from
+    # literal_eval) fail the whole file: they are kept out of it and listed apart.
+    kept, refused = [], []
+    for value in req['host_lines']:
+        line = 'h%d k=%s' % (len(kept), value)
+        try:
+            tokens = shlex.split(line.strip(), comments=True)
+            if not all('=' in t for t in tokens[1:]):
+                raise ValueError('no =')
+            for t in tokens[1:]:
+                try:
+                    with _warnings.catch_warnings():
+                        _warnings.simplefilter('ignore')
+                        ast.literal_eval(t.split('=', 1)[1])
+                except (ValueError, SyntaxError):
+                    pass
+        except Exception:
+            refused.append(value)
+            continue
+        kept.append(line)
+    with open(req['path'], 'w') as f:
+        f.write('[g]\n' + ''.join(line + '\n' for line in kept))
+    result = inventory({'sources': [req['path']], 'playbook_dir': req['playbook_dir']})
+    result['kept'] = kept
+    result['refused'] = refused
+    return result
+
 def one(req):
     try:
-        return literals(req) if 'literals' in req else inventory(req)
+        if 'literals' in req:
+            return literals(req)
+        if 'host_lines' in req:
+            return host_lines(req)
+        return inventory(req)
     except Exception as e:
         return {'crash': '%s: %s' % (type(e).__name__, e)}
 
@@ -501,7 +534,7 @@ fn order_is_arbitrary(inv: &Inventory) -> bool {
 }
 
 /// What mxlint makes of a fixture, in the shape of the Python side's answer.
-fn ours(sources: &[PathBuf], playbook: Option<&Path>, patterns: &[&str]) -> (J, Problems) {
+fn ours(sources: &[PathBuf], playbook: Option<&Path>, patterns: &[String]) -> (J, Problems) {
     let mut db = SourceDb::new();
     let (inv, mut found) = Inventory::load(&mut db, sources);
     let mut hostvars = Map::new();
@@ -523,7 +556,7 @@ fn ours(sources: &[PathBuf], playbook: Option<&Path>, patterns: &[&str]) -> (J, 
             Some(e) => json!({ "error": e }),
             None => json!({ "hosts": s.hosts, "warnings": s.warnings }),
         };
-        selected.insert(p.to_string(), answer);
+        selected.insert(p.clone(), answer);
     }
     let mut problems = Problems::default();
     for d in &found {
@@ -796,12 +829,167 @@ fn literal_corpus() -> Vec<String> {
     texts
 }
 
+/// `[all:vars]` values read as Python literals: each kept text against Ansible's value, each
+/// refused one (Ansible fails the file) against an MX104 error. The number compared.
+fn literals_match(answer: &J, path: &Path, work: &Path, mismatches: &mut Vec<String>) -> usize {
+    let mut theirs = answer.clone();
+    normalise(&mut theirs);
+    let (mine, _) = ours(&[path.to_path_buf()], None, &[]);
+    let kept = theirs["kept"].as_array().unwrap();
+    let their_vars = &theirs["_meta"]["hostvars"]["h"];
+    let our_vars = &mine["_meta"]["hostvars"]["h"];
+    for (i, text) in kept.iter().enumerate() {
+        let key = format!("v{i}");
+        if their_vars[&key] != our_vars[&key] {
+            mismatches.push(format!(
+                "literal {text}: ansible {}, mxlint {}",
+                their_vars[&key], our_vars[&key]
+            ));
+        }
+    }
+    for text in theirs["refused"].as_array().unwrap() {
+        let refused = work.join("refused.ini");
+        let line = format!("h\n[all:vars]\nv = {}\n", text.as_str().unwrap());
+        std::fs::write(&refused, line).unwrap();
+        if ours(&[refused], None, &[]).1.errors.is_empty() {
+            mismatches.push(format!(
+                "literal {text}: ansible fails the file, mxlint accepts it"
+            ));
+        }
+    }
+    kept.len()
+}
+
+/// Host lines `hN k=VALUE`: shlex splitting and literal values together, the same way.
+fn host_lines_match(answer: &J, path: &Path, work: &Path, mismatches: &mut Vec<String>) -> usize {
+    let mut theirs = answer.clone();
+    normalise(&mut theirs);
+    let (mine, problems) = ours(&[path.to_path_buf()], None, &[]);
+    if !problems.errors.is_empty() {
+        mismatches.push(format!("host lines: mxlint refuses {problems:?}"));
+    }
+    let kept = theirs["kept"].as_array().unwrap();
+    for (i, line) in kept.iter().enumerate() {
+        let host = format!("h{i}");
+        let their_vars = &theirs["_meta"]["hostvars"][&host];
+        let our_vars = &mine["_meta"]["hostvars"][&host];
+        if their_vars != our_vars {
+            mismatches.push(format!(
+                "host line {line}: ansible {their_vars}, mxlint {our_vars}"
+            ));
+        }
+    }
+    for value in theirs["refused"].as_array().unwrap() {
+        let refused = work.join("refused-line.ini");
+        std::fs::write(&refused, format!("[g]\nh0 k={}\n", value.as_str().unwrap())).unwrap();
+        if ours(&[refused], None, &[]).1.errors.is_empty() {
+            mismatches.push(format!(
+                "host line value {value}: ansible fails the file, mxlint accepts it"
+            ));
+        }
+    }
+    kept.len()
+}
+
+/// A xorshift stream of `count` strings of 1 to `max` tokens.
+fn generated(seed: u64, count: usize, max: u64, tokens: &[&str]) -> Vec<String> {
+    let mut seed = seed;
+    let mut out = Vec::new();
+    for _ in 0..count {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let mut x = seed;
+        let len = 1 + x % max;
+        x /= max;
+        let mut text = String::new();
+        for _ in 0..len {
+            text.push_str(tokens[(x % tokens.len() as u64) as usize]);
+            x /= tokens.len() as u64;
+        }
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out
+}
+
+/// Host patterns built from the names of the `patterns` fixture and pattern syntax.
+fn generated_patterns() -> Vec<String> {
+    let tokens = [
+        "web",
+        "db",
+        "mail",
+        "eu",
+        "us",
+        "gw",
+        "*",
+        "?",
+        "[0]",
+        "[1:]",
+        "[-1]",
+        "[0:1]",
+        ":",
+        ",",
+        "&",
+        "!",
+        "~",
+        "w",
+        ".",
+        "example",
+        "org",
+        "1",
+        "2",
+        "localhost",
+        "web_canary",
+        " ",
+    ];
+    generated(0x9e37_79b9_7f4a_7c15, 300, 6, &tokens)
+}
+
+/// Values after `k=` on a host line: quotes, escapes, comments and literal syntax.
+fn host_line_corpus() -> Vec<String> {
+    let mut values: Vec<String> = [
+        "1",
+        "'1'",
+        "\"'1'\"",
+        "a\\ b",
+        "\"a\\\"b\"",
+        "'a\\'",
+        "x#y",
+        "\"x#y\"",
+        "\"[1, 2]\"",
+        "'{\"a\": [1]}'",
+        "\"'a' 'b'\"",
+        "True",
+        "\"\"",
+        "''",
+        "'a'\"b\"c",
+        "é",
+        "\"b'x'\"",
+        "1,2",
+        "a=b",
+        "\"a b\" c=d",
+        "\\#",
+        "'#'",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let tokens = [
+        "a", "1", "=", "'", "\"", "\\", "#", " ", "[", "]", "{", "}", ":", ",", ".", "True", "0x1",
+        "-", "é", "\t", "k=",
+    ];
+    values.extend(generated(0x2545_f491_4f6c_dd1d, 1500, 8, &tokens));
+    values
+}
+
 /// One inventory compared: what to load and which patterns to try.
 struct Planned {
     label: String,
     sources: Vec<PathBuf>,
     playbook: Option<PathBuf>,
-    patterns: Vec<&'static str>,
+    patterns: Vec<String>,
 }
 
 #[test]
@@ -824,10 +1012,10 @@ fn inventories_match_ansible() {
         let dir = fixture(case.dir);
         let sources: Vec<PathBuf> = case.sources.iter().map(|s| dir.join(s)).collect();
         let playbook = case.playbook.map(|p| dir.join(p));
-        let patterns: Vec<&str> = COMMON_PATTERNS
+        let patterns: Vec<String> = COMMON_PATTERNS
             .iter()
             .chain(case.patterns)
-            .copied()
+            .map(|p| p.to_string())
             .collect();
         requests.push(json!({
             "sources": sources,
@@ -854,10 +1042,28 @@ fn inventories_match_ansible() {
             patterns: Vec::new(),
         });
     }
+    let patterns = generated_patterns();
+    requests.push(json!({
+        "sources": [fixture("patterns").join("hosts")],
+        "playbook_dir": empty,
+        "patterns": patterns,
+    }));
+    plan.push(Planned {
+        label: "patterns (generated)".into(),
+        sources: vec![fixture("patterns").join("hosts")],
+        playbook: None,
+        patterns,
+    });
     let literal_path = work.path().join("literals.ini");
     requests.push(json!({
         "literals": literal_corpus(),
         "path": literal_path,
+        "playbook_dir": empty,
+    }));
+    let lines_path = work.path().join("host-lines.ini");
+    requests.push(json!({
+        "host_lines": host_line_corpus(),
+        "path": lines_path,
         "playbook_dir": empty,
     }));
 
@@ -889,37 +1095,14 @@ fn inventories_match_ansible() {
         }
     }
 
-    let mut theirs = answers.last().cloned().unwrap();
-    normalise(&mut theirs);
-    let (mine, _) = ours(std::slice::from_ref(&literal_path), None, &[]);
-    let kept = theirs["kept"].as_array().unwrap();
-    let their_vars = &theirs["_meta"]["hostvars"]["h"];
-    let our_vars = &mine["_meta"]["hostvars"]["h"];
-    for (i, text) in kept.iter().enumerate() {
-        let key = format!("v{i}");
-        if their_vars[&key] != our_vars[&key] {
-            mismatches.push(format!(
-                "literal {text}: ansible {}, mxlint {}",
-                their_vars[&key], our_vars[&key]
-            ));
-        }
-    }
-    for text in theirs["refused"].as_array().unwrap() {
-        let path = work.path().join("refused.ini");
-        std::fs::write(
-            &path,
-            format!("h\n[all:vars]\nv = {}\n", text.as_str().unwrap()),
-        )
-        .unwrap();
-        let (_, problems) = ours(&[path], None, &[]);
-        if problems.errors.is_empty() {
-            mismatches.push(format!(
-                "literal {text}: ansible fails the file, mxlint accepts it"
-            ));
-        }
-    }
+    let [.., literal_answer, lines_answer] = &answers[..] else {
+        panic!("no answers for the literal and host line corpora");
+    };
+    let kept = literals_match(literal_answer, &literal_path, work.path(), &mut mismatches);
+    let lines = host_lines_match(lines_answer, &lines_path, work.path(), &mut mismatches);
     assert!(compared >= 20, "only {compared} inventories compared");
-    assert!(kept.len() > 1000, "only {} literals compared", kept.len());
+    assert!(kept > 1000, "only {kept} literals compared");
+    assert!(lines > 500, "only {lines} host lines compared");
     assert!(
         mismatches.is_empty(),
         "{} differences from ansible-core:\n{}",

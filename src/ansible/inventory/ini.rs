@@ -7,8 +7,8 @@
 //! fails (see [`super::literal`]). `;` starts a comment only at the start of a line. A group
 //! named in `:children` or `:vars` before its own section is declared when that section comes.
 //!
-//! Where Ansible stops at the first bad line (keeping what it read before), mxlint reports the
-//! line as MX104 and reads on, so one run shows every problem.
+//! Where Ansible gives up on the file at its first bad line, mxlint reports the line as MX104
+//! and reads on, so one run shows every problem.
 
 use super::address::{self, expand_hostname_range};
 use super::data::{Builder, UNGROUPED};

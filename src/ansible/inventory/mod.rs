@@ -43,7 +43,7 @@
 //!
 //! # Differences from Ansible
 //!
-//! - A bad line or node is reported (MX104) and skipped; Ansible drops the rest of the file.
+//! - A bad line or node is reported (MX104) and skipped; Ansible gives up on the whole file.
 //! - A range expanding to more than [`MAX_RANGE_HOSTS`] hosts is refused.
 //! - Where Ansible iterates a Python `set` (the order of groups two levels below a group when
 //!   listing its hosts, the elements of an INI `{1, 2}` set), mxlint keeps the written order.

@@ -167,6 +167,10 @@ impl Eval<'_> {
     /// `_match_one_pattern`: one part without its `&`/`!`, subscript applied.
     fn one(&mut self, pattern: &str) -> Result<Vec<HostRef>, String> {
         let pattern = pattern.strip_prefix(['&', '!']).unwrap_or(pattern);
+        if pattern.is_empty() {
+            // Ansible fails with an IndexError on a lone `&` or `!`.
+            return Err("Invalid host pattern: `&` or `!` without a name".into());
+        }
         let (expr, subscript) = self.split_subscript(pattern);
         let hosts = self.enumerate(expr)?;
         apply_subscript(hosts, subscript)
