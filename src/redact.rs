@@ -17,6 +17,8 @@ const SECRET_WORDS: &[&str] = &[
 pub(crate) fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     SECRET_WORDS.iter().any(|w| lower.contains(w))
+        || lower.ends_with("_pass")
+        || lower.ends_with("api_key")
 }
 
 /// `text` with secret values masked, or `None` when there is nothing to mask.
@@ -36,6 +38,12 @@ pub fn mask_secrets(text: &str) -> Option<String> {
     masked.map(|bytes| String::from_utf8(bytes).expect("only whole characters are masked"))
 }
 
+/// A value that is a Jinja expression (a template's source) prints no secret by itself.
+fn is_template_expression(value: &str) -> bool {
+    let v = value.trim_start_matches(['"', '\'']);
+    v.starts_with("{{") || v.starts_with("{%")
+}
+
 /// Byte ranges of secret values in one line: `secret_key = VALUE` and `…password=VALUE` options.
 fn secret_ranges(line: &str) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
@@ -45,10 +53,25 @@ fn secret_ranges(line: &str) -> Vec<std::ops::Range<usize>> {
         let key = body[lead..eq].trim().trim_matches('"');
         if is_secret_name(key) {
             let value_start = eq + 1 + (body[eq + 1..].len() - body[eq + 1..].trim_start().len());
-            if value_start < body.len() {
+            if value_start < body.len() && !is_template_expression(&body[value_start..]) {
                 out.push(value_start..body.len());
                 return out;
             }
+        }
+    }
+    // YAML `db_password: VALUE` (group_vars, inventories), also as a list item.
+    let item = body[lead..].strip_prefix("- ").unwrap_or(&body[lead..]);
+    let item_start = body.len() - item.len();
+    if let Some(colon) = item.find(": ") {
+        let key = item[..colon].trim().trim_matches(['"', '\'']);
+        let value = &item[colon + 1..];
+        let value_start = item_start + colon + 1 + (value.len() - value.trim_start().len());
+        if is_secret_name(key)
+            && value_start < body.len()
+            && !is_template_expression(&body[value_start..])
+        {
+            out.push(value_start..body.len());
+            return out;
         }
     }
     // `args = … password=VALUE …` (passdb/userdb/dict options).
@@ -59,7 +82,10 @@ fn secret_ranges(line: &str) -> Vec<std::ops::Range<usize>> {
         let end = body[eq + 1..]
             .find([' ', '\t'])
             .map_or(body.len(), |i| eq + 1 + i);
-        if is_secret_name(&body[word_start..eq]) && end > eq + 1 {
+        if is_secret_name(&body[word_start..eq])
+            && end > eq + 1
+            && !is_template_expression(&body[eq + 1..])
+        {
             out.push(eq + 1..end);
         }
         search = eq + 1;
@@ -79,6 +105,23 @@ mod tests {
         assert_eq!(
             masked,
             "ssl_key_password = *******\nhostname = mail\n  args = username=x password=****** scheme=PLAIN\n"
+        );
+    }
+
+    #[test]
+    fn masks_yaml_values_of_secret_keys() {
+        let text = "db_password: hunter2\n- ansible_become_pass: 'x y'\nport: 5432\n";
+        assert_eq!(
+            mask_secrets(text).unwrap(),
+            "db_password: *******\n- ansible_become_pass: *****\nport: 5432\n"
+        );
+    }
+
+    #[test]
+    fn template_expressions_are_not_masked() {
+        assert_eq!(
+            mask_secrets("args = password={{ db_password }}\nsql_password = {{ x }}\n"),
+            None
         );
     }
 

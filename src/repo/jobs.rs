@@ -392,15 +392,36 @@ impl Session<'_> {
             let Some(src_file) = self.template_file(&span.template, at, job.host) else {
                 continue;
             };
+            let origin = if span.expression {
+                let text = self
+                    .db
+                    .file(src_file)
+                    .text()
+                    .get(span.src.clone())
+                    .unwrap_or("");
+                self.var_origin(&job.vars, job.host, text)
+            } else {
+                None
+            };
             pieces.push(Piece {
                 out: span.out,
                 file: src_file,
                 src: span.src,
                 expression: span.expression,
+                origin,
             });
         }
         pieces.sort_by_key(|p| p.out.start);
         self.push_file(job.host, dest, kind, file, template, pieces);
+    }
+
+    /// Where the variable an expression starts with is defined (task level first, then host).
+    fn var_origin(&self, vars: &Vars, host: usize, expression: &str) -> Option<Span> {
+        let name = leading_identifier(expression)?;
+        vars.get(name)
+            .or_else(|| self.fleet.hosts()[host].vars.get(name))
+            .map(|node| node.span)
+            .filter(|span| span.file != FileId(u32::MAX))
     }
 
     fn copy_src_job(&mut self, job: &Job<'_>, src: &str, at: Span, dest: String, kind: ConfigKind) {
@@ -419,6 +440,7 @@ impl Session<'_> {
             file,
             src: 0..len,
             expression: false,
+            origin: None,
         }];
         self.push_file(job.host, dest, kind, file, file, pieces);
     }
@@ -436,6 +458,7 @@ impl Session<'_> {
             file: content.span.file,
             src: content.span.start()..content.span.end(),
             expression: true,
+            origin: None,
         }];
         self.push_file(job.host, dest, kind, file, content.span.file, pieces);
     }
@@ -543,6 +566,17 @@ pub(crate) fn problem_diagnostic(problem: Problem, span: Span, host: &str) -> Di
         }
         d
     }
+}
+
+/// The variable name an expression starts with (`dovecot_vsz_limit | default('1G')`).
+pub(crate) fn leading_identifier(expression: &str) -> Option<&str> {
+    let t = expression.trim_start();
+    let end = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(t.len());
+    let name = &t[..end];
+    let first = name.chars().next()?;
+    (first.is_ascii_alphabetic() || first == '_').then_some(name)
 }
 
 /// `{{ expr }}` → `expr` (a `when:` or loop written with braces).

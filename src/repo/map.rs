@@ -17,6 +17,8 @@ pub(crate) struct Piece {
     pub file: FileId,
     pub src: Range<usize>,
     pub expression: bool,
+    /// For an expression that prints a variable: where the variable is defined.
+    pub origin: Option<Span>,
 }
 
 /// The map of one rendered file.
@@ -80,8 +82,25 @@ impl SpanMap {
         Some((piece.file, piece.src.start + (offset - piece.out.start)))
     }
 
-    /// Moves a diagnostic's labels (and, when possible, its fix) onto the templates.
+    /// The variable definition behind an output span, when it lies in one expression's output.
+    fn origin(&self, span: Span) -> Option<Span> {
+        if span.file != self.rendered {
+            return None;
+        }
+        let piece = self
+            .pieces
+            .iter()
+            .find(|p| p.expression && p.out.start <= span.start() && span.end() <= p.out.end)?;
+        piece.origin
+    }
+
+    /// Moves a diagnostic's labels (and, when possible, its fix) onto the templates; a finding
+    /// on text that came from a variable also points at the variable's definition.
     pub fn apply(&self, mut d: Diagnostic) -> Diagnostic {
+        if let Some(origin) = self.origin(d.primary.span) {
+            d.related
+                .push(Label::new(origin, "the value comes from here"));
+        }
         d.primary = self.label(&d.primary);
         d.related = d.related.iter().map(|l| self.label(l)).collect();
         if let Some(fix) = d.fix.take() {
@@ -127,18 +146,21 @@ mod tests {
                     file: tpl,
                     src: 0..12,
                     expression: false,
+                    origin: None,
                 },
                 Piece {
                     out: 12..16,
                     file: tpl,
                     src: 15..16,
                     expression: true,
+                    origin: None,
                 },
                 Piece {
                     out: 16..25,
                     file: tpl,
                     src: 19..28,
                     expression: false,
+                    origin: None,
                 },
             ],
         }

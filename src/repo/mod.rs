@@ -333,15 +333,22 @@ pub fn render_one(
         .files
         .iter()
         .find(|f| f.host == index && canonical(loaded.db.file(f.source).path()) == wanted)
-        .map(|f| loaded.db.file(f.file).text().to_string());
+        .map(|f| masked_output(&loaded.db, f));
     let relevant = |d: &Diagnostic| d.hosts.is_empty() || d.hosts.iter().any(|h| h == host);
     let mut findings: Vec<Diagnostic> = std::mem::take(&mut loaded.diagnostics)
         .into_iter()
         .filter(relevant)
         .collect();
+    // A task that renders the template for this host and fails has said all there is to say.
+    let failed_in_task = findings.iter().any(|d| {
+        matches!(d.rule.code, "MX101" | "MX102" | "MX103")
+            && canonical(loaded.db.file(d.primary.span.file).path()) == wanted
+    });
     let text = match from_task {
         Some(text) => Some(text),
-        None => standalone(&mut loaded, template, index, &mut findings),
+        None if failed_in_task => None,
+        None => standalone(&mut loaded, template, index, &mut findings)
+            .map(|t| crate::redact::mask_secrets(&t).unwrap_or(t)),
     };
     let outcome = outcome_of(loaded, merge_hosts(findings));
     match text {
@@ -351,6 +358,30 @@ pub fn render_one(
             outcome,
         )),
     }
+}
+
+/// A rendered file as printed: values of secret-named variables and secret settings masked
+/// byte for byte (`mxlint render` must not print a password either).
+fn masked_output(db: &SourceDb, file: &RenderedFile) -> String {
+    let text = db.file(file.file).text();
+    let mut bytes = crate::redact::mask_secrets(text)
+        .unwrap_or_else(|| text.to_string())
+        .into_bytes();
+    for piece in file.map.pieces.iter().filter(|p| p.expression) {
+        let source = db
+            .file(piece.file)
+            .text()
+            .get(piece.src.clone())
+            .unwrap_or("");
+        let secret = jobs::leading_identifier(source).is_some_and(crate::redact::is_secret_name);
+        if secret {
+            for b in bytes.get_mut(piece.out.clone()).into_iter().flatten() {
+                // Whole characters only: continuation bytes become `*` too, keeping UTF-8.
+                *b = b'*';
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 fn outcome_of(loaded: Loaded, diagnostics: Vec<Diagnostic>) -> Outcome {

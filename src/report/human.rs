@@ -92,7 +92,7 @@ impl<'db> Renderer<'db> {
             }
         }
         if !diagnostic.hosts.is_empty() {
-            text.push_str(&format!("  hosts: {}\n", diagnostic.hosts.join(", ")));
+            text.push_str(&format!("  hosts: {}\n", host_list(&diagnostic.hosts)));
         }
         text.push_str(&format!("  see: mxlint rule {}\n\n", diagnostic.rule.code));
         text
@@ -286,6 +286,20 @@ impl SourceCode for IndexedSource {
             last_context + 1 - line,
         )))
     }
+}
+
+/// A host list a terminal can show: the first hosts, then how many more (JSON has them all).
+fn host_list(hosts: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if hosts.len() <= SHOWN {
+        return hosts.join(", ");
+    }
+    format!(
+        "{} and {} more ({} hosts)",
+        hosts[..SHOWN - 2].join(", "),
+        hosts.len() - (SHOWN - 2),
+        hosts.len()
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,269 @@
+//! ansible_repo: `mxlint check`, `render` and `show` on Ansible repositories — findings at the
+//! template line with their hosts, `-i`/`-l`/`-e`, every undefined variable, unknown values that
+//! silence the checks depending on them, and secrets that never reach any output.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mail-fleet")
+}
+
+fn mxlint() -> Command {
+    let mut cmd = Command::cargo_bin("mxlint").unwrap();
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+fn check_json(repo: &Path, extra: &[&str]) -> Value {
+    let out = mxlint()
+        .args(["check", "--format", "json", "--isolated"])
+        .arg(repo)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// (code, path ending, line, hosts) of each finding.
+fn findings(json: &Value) -> Vec<(String, String, u64, Vec<String>)> {
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let hosts = d["hosts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap().to_string())
+                .collect();
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                hosts,
+            )
+        })
+        .collect()
+}
+
+fn write_repo(root: &Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+const PLAY: &str = "- hosts: mail\n  tasks:\n    - ansible.builtin.template:\n        src: dovecot.conf.j2\n        dest: /etc/dovecot/dovecot.conf\n";
+
+#[test]
+fn the_incident_repository_reports_at_the_template_lines_with_host_lists() {
+    let json = check_json(&example(), &[]);
+    let found = findings(&json);
+    let template = "roles/dovecot/templates/dovecot.conf.j2";
+    assert_eq!(found.len(), 2, "{found:#?}");
+    let (code, path, line, hosts) = &found[0];
+    assert_eq!((code.as_str(), *line), ("MX302", 14));
+    assert!(path.ends_with(template), "{path}");
+    assert_eq!(hosts, &["imap02.us.example.org"]);
+    let related = &json["diagnostics"][0]["related"][0];
+    assert!(
+        related["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("host_vars/imap02.us.example.org.yml"),
+        "the value's definition is a related location: {related}"
+    );
+    let (code, path, line, hosts) = &found[1];
+    assert_eq!((code.as_str(), *line), ("MX301", 16));
+    assert!(path.ends_with(template), "{path}");
+    assert_eq!(
+        hosts,
+        &[
+            "imap01.eu.example.org",
+            "imap02.eu.example.org",
+            "imap01.us.example.org"
+        ]
+    );
+}
+
+#[test]
+fn limit_and_extra_vars_work_like_ansible_playbook() {
+    let eu = findings(&check_json(&example(), &["-l", "imap_eu"]));
+    assert_eq!(eu.len(), 1, "{eu:#?}");
+    assert_eq!(eu[0].3, ["imap01.eu.example.org", "imap02.eu.example.org"]);
+    let negated = findings(&check_json(&example(), &["--limit", "mail:!imap_eu"]));
+    assert!(negated
+        .iter()
+        .all(|f| f.3.iter().all(|h| h.ends_with(".us.example.org"))));
+    mxlint()
+        .args(["check", "--isolated", "-e", "dovecot_vsz_limit=2G"])
+        .arg(example())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn render_prints_what_ansible_would_write_for_the_host() {
+    let template = example().join("roles/dovecot/templates/dovecot.conf.j2");
+    let out = mxlint()
+        .args(["render", "--host", "imap02.us.example.org"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\ndefault_vsz_limit = 512M\n"), "{text}");
+    assert!(
+        text.contains("mail_max_userip_connections = 50\n"),
+        "{text}"
+    );
+    let out = mxlint()
+        .args(["render", "--host", "imap01.eu.example.org"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("default_vsz_limit"), "{text}");
+    assert!(
+        text.contains("mail_max_userip_connections = 20\n"),
+        "{text}"
+    );
+    mxlint()
+        .args(["render", "--host", "nope.example.org"])
+        .arg(&template)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn show_prints_the_host_model() {
+    let out = mxlint()
+        .args([
+            "show",
+            "--format",
+            "json",
+            "--host",
+            "imap02.us.example.org",
+        ])
+        .arg(example())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let imap = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "imap")
+        .unwrap();
+    assert_eq!(imap["vsz_limit"], 512u64 << 20);
+}
+
+#[test]
+fn every_undefined_variable_is_reported_with_its_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    write_repo(
+        dir.path(),
+        &[
+            ("inventory.ini", "[mail]\nmx1\nmx2\n"),
+            ("host_vars/mx1.yml", "dovecot_limit: 1G\nlisten: '*'\n"),
+            ("site.yml", PLAY),
+            (
+                "templates/dovecot.conf.j2",
+                "listen = {{ listen }}\ndefault_vsz_limit = {{ dovecot_limit }}\nx = {{ typo_var }}\n",
+            ),
+        ],
+    );
+    let found = findings(&check_json(dir.path(), &["--select", "MX102"]));
+    let lines: Vec<(u64, Vec<String>)> = found.iter().map(|f| (f.2, f.3.clone())).collect();
+    assert_eq!(
+        lines,
+        [
+            (1, vec!["mx2".to_string()]),
+            (2, vec!["mx2".to_string()]),
+            (3, vec!["mx1".to_string(), "mx2".to_string()]),
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_value_only_known_at_deploy_time_silences_the_checks_that_need_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write_repo(
+        dir.path(),
+        &[
+            ("inventory.ini", "[mail]\nmx1\n"),
+            ("site.yml", PLAY),
+            (
+                "templates/dovecot.conf.j2",
+                "default_vsz_limit = {{ ansible_memtotal_mb }}M\n",
+            ),
+        ],
+    );
+    let found = findings(&check_json(dir.path(), &[]));
+    let codes: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(codes, ["MX105"], "{found:#?}");
+}
+
+#[test]
+fn secrets_never_appear_in_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "hunter2-do-not-print";
+    write_repo(
+        dir.path(),
+        &[
+            ("inventory.ini", "[mail]\nmx1\n"),
+            (
+                "group_vars/mail.yml",
+                &format!("dovecot_db_password: {secret}\nbroken: [\n"),
+            ),
+            ("host_vars/mx1.yml", &format!("db_password: {secret}\n")),
+            ("site.yml", PLAY),
+            (
+                "templates/dovecot.conf.j2",
+                "passdb sql {\n  args = password={{ db_password }} {{ db_password + 1 }}\n}\nsql_password = {{ db_password }}\n",
+            ),
+        ],
+    );
+    let template = dir.path().join("templates/dovecot.conf.j2");
+    let runs: Vec<Vec<String>> = vec![
+        vec!["check".into(), "--isolated".into()],
+        vec!["check".into(), "--isolated".into(), "--format=json".into()],
+        vec![
+            "check".into(),
+            "--isolated".into(),
+            "--format=concise".into(),
+        ],
+        vec![
+            "render".into(),
+            "--host".into(),
+            "mx1".into(),
+            template.display().to_string(),
+        ],
+    ];
+    for args in runs {
+        let mut cmd = mxlint();
+        cmd.args(&args);
+        if args[0] == "check" {
+            cmd.arg(dir.path());
+        }
+        let out = cmd.output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(secret), "{args:?} printed the secret:\n{all}");
+        assert!(!all.contains("hunter2"), "{args:?}:\n{all}");
+    }
+}
