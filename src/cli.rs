@@ -118,6 +118,7 @@ impl AnsibleArgs {
             limit: self.limit.clone(),
             extra_vars: self.extra_vars.clone(),
             playbooks: self.playbooks.iter().map(under_root).collect(),
+            facts: None,
         }
     }
 }
@@ -135,6 +136,8 @@ pub struct RenderArgs {
     pub repo: Option<PathBuf>,
     #[command(flatten)]
     pub ansible: AnsibleArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -392,7 +395,9 @@ fn render(args: &RenderArgs) -> Result<Status, RunError> {
         Some(root) => root.clone(),
         None => crate::repo::find_root(&args.template),
     };
-    let options = args.ansible.options(&root);
+    let config = config::resolve(&args.config.source(), &[&root], &Overrides::default())?;
+    let mut options = args.ansible.options(&root);
+    options.facts = config.settings.facts.clone();
     let rendered = crate::repo::render_one(&root, &options, &args.template, &args.host);
     let mut err = io::stderr().lock();
     match rendered {
@@ -451,7 +456,8 @@ fn show_host(args: &ShowArgs) -> Result<Status, RunError> {
         ..Overrides::default()
     };
     let config = config::resolve(&args.config.source(), &[&args.path], &overrides)?;
-    let options = args.ansible.options(&args.path);
+    let mut options = args.ansible.options(&args.path);
+    options.facts = config.settings.facts.clone();
     match crate::repo::host_model(&args.path, &options, host, &config.settings) {
         Ok((db, model, name)) => with_stdout(|out| match args.format {
             ShowFormat::Json => report::show::write_json(out, &name, &db, &model),

@@ -13,6 +13,8 @@
 //! select: [MX3]           # omitted = every rule
 //! ignore: [MX301]
 //! fail-level: warning     # error | warning | info | style (default: style, any finding fails)
+//! facts:                  # values for facts no fact cache gives (Ansible repositories)
+//!   ansible_memtotal_mb: 8192
 //! ```
 //!
 //! Layering: a CLI `--select` starts the selection afresh (the file's `select` and `ignore` no
@@ -45,6 +47,9 @@ pub struct Settings {
     /// Minimum acceptable vsz limit for mailbox services, in bytes.
     pub min_vsz_limit: u64,
     pub selection: Selection,
+    /// `facts:` defaults as a JSON object: values for facts (`ansible_*`) that no fact cache
+    /// gives, so templates using them can be checked.
+    pub facts: Option<String>,
 }
 
 impl Default for Settings {
@@ -53,6 +58,7 @@ impl Default for Settings {
             dovecot_version: None,
             min_vsz_limit: DEFAULT_MIN_VSZ_LIMIT,
             selection: Selection::default(),
+            facts: None,
         }
     }
 }
@@ -106,6 +112,7 @@ pub struct FileConfig {
     pub select: Option<Vec<Selector>>,
     pub ignore: Option<Vec<Selector>>,
     pub fail_level: Option<Severity>,
+    pub facts: Option<String>,
 }
 
 /// A config file that cannot be used. `Display` gives `path:line:col: message`.
@@ -169,6 +176,7 @@ pub fn layer(file: FileConfig, cli: &Overrides, path: Option<PathBuf>) -> Config
                 .or(file.min_vsz_limit)
                 .unwrap_or(defaults.settings.min_vsz_limit),
             selection,
+            facts: file.facts,
         },
         fail_level: cli
             .fail_level
@@ -270,6 +278,7 @@ struct RawFile {
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     fail_level: Option<Spanned<String>>,
+    facts: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -341,7 +350,11 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
             })
         })
         .transpose()?;
+    let facts = raw
+        .facts
+        .map(|map| serde_json::Value::Object(map).to_string());
     Ok(FileConfig {
+        facts,
         dovecot_version,
         min_vsz_limit,
         select,

@@ -77,6 +77,8 @@ pub struct Task {
     /// Where relative `src:` paths are searched: the role, then the play's directory.
     pub search_dirs: Vec<PathBuf>,
     pub handler: bool,
+    /// `register:`: a result that only exists during the deploy.
+    pub register: Option<String>,
 }
 
 impl Task {
@@ -662,6 +664,10 @@ impl Loader<'_> {
             looping: loop_of(node),
             search_dirs,
             handler: scope.handler,
+            register: node
+                .get("register")
+                .and_then(|r| r.as_str())
+                .map(str::to_string),
         });
     }
 }

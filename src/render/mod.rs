@@ -169,6 +169,9 @@ pub struct RenderJob {
     /// `ansible_play_hosts`; every host of the fleet when `None`.
     pub play_hosts: Option<Vec<String>>,
     pub role_path: Option<PathBuf>,
+    /// Names that exist only during the deploy (a task's `register:`, `set_fact` values that
+    /// depend on one): name → why. They render as unknown values, never as undefined.
+    pub runtime: IndexMap<String, String>,
 }
 
 impl RenderJob {
@@ -186,6 +189,7 @@ impl RenderJob {
             controller: Controller::default(),
             play_hosts: None,
             role_path: None,
+            runtime: IndexMap::new(),
         }
     }
 }
@@ -332,6 +336,19 @@ impl Renderer {
         vars: &Vars,
         expr: &str,
     ) -> Result<Option<bool>, Problem> {
+        self.eval_condition_with(fleet, host, vars, &IndexMap::new(), expr)
+    }
+
+    /// [`Renderer::eval_condition`] with names that only exist at deploy time (see
+    /// [`RenderJob::runtime`]).
+    pub fn eval_condition_with(
+        &self,
+        fleet: &Fleet,
+        host: usize,
+        vars: &Vars,
+        runtime: &IndexMap<String, String>,
+        expr: &str,
+    ) -> Result<Option<bool>, Problem> {
         let name = PathBuf::from("<condition>");
         let mut job = RenderJob::new(
             TemplateSource {
@@ -341,6 +358,7 @@ impl Renderer {
             host,
         );
         job.task_vars = vars.clone();
+        job.runtime = runtime.clone();
         let compiled = self
             .vars_env
             .compile_expression(expr)

@@ -12,6 +12,7 @@
 use super::{Fleet, Problem, ProblemKind, RenderJob, UNKNOWN_PLACEHOLDER};
 use crate::ansible::yaml::{Node, Value as Yaml};
 use crate::ansible::Vars;
+use indexmap::IndexMap;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, Error, ErrorKind, State, Value};
 use std::collections::HashMap;
@@ -46,6 +47,8 @@ pub(crate) struct JobInfo {
     pub play_hosts: Option<Vec<String>>,
     pub role_path: Option<PathBuf>,
     pub search_paths: Vec<PathBuf>,
+    /// Names only the deploy defines (registered results, `set_fact` over them): name → why.
+    pub runtime: IndexMap<String, String>,
 }
 
 /// What one render (one template × one host) shares.
@@ -93,6 +96,7 @@ impl RenderCtx {
                 play_hosts: job.play_hosts.clone(),
                 role_path: job.role_path.clone(),
                 search_paths: job.search_paths.clone(),
+                runtime: job.runtime.clone(),
             },
             poisoned,
             memo: Mutex::new(HashMap::new()),
@@ -314,6 +318,9 @@ impl RootScope {
         }
         if name == "ansible_managed" {
             return Some(Value::from("Ansible managed"));
+        }
+        if let Some(reason) = ctx.job.runtime.get(name) {
+            return Some(ctx.unknown(name, reason.clone()));
         }
         if ctx.poisoned.iter().any(|p| p == name) {
             return Some(Value::from_object(Poison));

@@ -16,6 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::render::{Fleet, Problem, ProblemKind, RenderJob, Renderer, TemplateSource};
 use crate::rules;
 use crate::source::{FileId, SourceDb, Span};
+use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,6 +64,10 @@ pub(crate) struct Session<'a> {
     pub diagnostics: &'a mut Vec<Diagnostic>,
     pub files: Vec<RenderedFile>,
     pub template_ids: HashMap<PathBuf, FileId>,
+    /// Per host: `set_fact` values evaluated so far (in task order).
+    pub set_facts: HashMap<usize, Vars>,
+    /// Per host: names only the deploy defines (registered results, unknown `set_fact`s).
+    pub runtime: HashMap<usize, IndexMap<String, String>>,
 }
 
 /// One file-writing task for one host, after `when:` and with its loop item bound.
@@ -82,11 +87,21 @@ impl Session<'_> {
                 .map(|&h| self.fleet.hosts()[h].name.clone())
                 .collect();
             for task in project.tasks.iter().filter(|t| t.play == index) {
-                if !matches!(task.short_module(), "template" | "copy") {
-                    continue;
-                }
                 for &host in &hosts {
-                    self.task_for_host(task, play, host, &names);
+                    match task.short_module() {
+                        "template" | "copy" => self.task_for_host(task, play, host, &names),
+                        "set_fact" => self.set_fact(task, play, host),
+                        "include_vars" => self.include_vars(task, play, host),
+                        _ => {}
+                    }
+                    if let Some(name) = &task.register {
+                        let why =
+                            format!("registered by the task `{}` at deploy time", task.module);
+                        self.runtime
+                            .entry(host)
+                            .or_default()
+                            .insert(name.clone(), why);
+                    }
                 }
             }
         }
@@ -120,6 +135,9 @@ impl Session<'_> {
             extend(&roles[r].vars);
         }
         extend(&task.vars);
+        if let Some(facts) = self.set_facts.get(&host) {
+            extend(facts);
+        }
         if let Some(r) = task.role {
             extend(&roles[r].params);
         }
@@ -160,6 +178,101 @@ impl Session<'_> {
         }
     }
 
+    /// `set_fact`: each value evaluated now, over what is known; a value that depends on
+    /// something only the deploy knows makes the name unknown from here on.
+    fn set_fact(&mut self, task: &Task, play: &Play, host: usize) {
+        let vars = self.task_vars(task, play, host);
+        if !self.conditions_hold(task, host, &vars) {
+            return;
+        }
+        for (name, value) in &task.args {
+            if matches!(name.as_str(), "cacheable") {
+                continue;
+            }
+            let evaluated = match &value.value {
+                Value::Str(text) if text.contains("{{") || text.contains("{%") => {
+                    self.evaluate_quietly(text, value.span, host, &vars)
+                }
+                _ => Some(value.clone()),
+            };
+            match evaluated {
+                Some(node) => {
+                    self.runtime.entry(host).or_default().shift_remove(name);
+                    self.set_facts
+                        .entry(host)
+                        .or_default()
+                        .insert(name.clone(), Arc::new(node));
+                }
+                None => {
+                    let why = "set by `set_fact` from a value known only at deploy time";
+                    self.runtime
+                        .entry(host)
+                        .or_default()
+                        .insert(name.clone(), why.to_string());
+                    if let Some(facts) = self.set_facts.get_mut(&host) {
+                        facts.shift_remove(name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `include_vars` of a static file: its variables join the host's `set_fact` layer (the
+    /// precedence differs by one level, which no real repository relies on).
+    fn include_vars(&mut self, task: &Task, play: &Play, host: usize) {
+        let file = task.arg("file").or_else(|| task.arg("_raw_params"));
+        let Some(rel) = file.and_then(scalar).filter(|f| !f.contains("{{")) else {
+            return;
+        };
+        let vars = self.task_vars(task, play, host);
+        if !self.conditions_hold(task, host, &vars) {
+            return;
+        }
+        let Some(path) = find_file(&task.search_dirs, "vars", &rel) else {
+            return;
+        };
+        let Ok(docs) = crate::ansible::load_yaml_file(self.db, &path) else {
+            return;
+        };
+        let facts = self.set_facts.entry(host).or_default();
+        for doc in &docs {
+            crate::ansible::playbook::merge_mapping(facts, doc);
+        }
+    }
+
+    /// Like [`Session::evaluate`], but `None` (and no finding) when the value is not knowable.
+    fn evaluate_quietly(&mut self, text: &str, at: Span, host: usize, vars: &Vars) -> Option<Node> {
+        let expr = strip_braces(text);
+        if expr == text.trim() || expr.contains("{{") {
+            // Text around the expression: the fact is that text, rendered.
+            return Some(Node {
+                value: Value::Str(self.render_quietly(text, host, vars)?),
+                span: at,
+            });
+        }
+        let rendered = self.render_quietly(&format!("{{{{ ({expr}) | to_json }}}}"), host, vars)?;
+        let docs = crate::ansible::yaml::load(FileId(u32::MAX), &rendered).ok()?;
+        let mut node = docs.into_iter().next()?;
+        respan(&mut node, at);
+        Some(node)
+    }
+
+    fn render_quietly(&self, text: &str, host: usize, vars: &Vars) -> Option<String> {
+        let mut job = RenderJob::new(
+            TemplateSource {
+                path: PathBuf::from("<set_fact>"),
+                text: Arc::from(text),
+            },
+            host,
+        );
+        job.task_vars = vars.clone();
+        job.runtime = self.runtime.get(&host).cloned().unwrap_or_default();
+        let outcome = self.renderer.render(self.fleet, &job);
+        outcome
+            .text
+            .filter(|t| !t.contains(crate::render::UNKNOWN_PLACEHOLDER))
+    }
+
     /// `when:` conditions: false stops the task; undecidable ones count as true.
     fn conditions_hold(&mut self, task: &Task, host: usize, vars: &Vars) -> bool {
         let mut conditions = Vec::new();
@@ -182,7 +295,11 @@ impl Session<'_> {
                 _ => continue,
             };
             let expr = strip_braces(&expr);
-            match self.renderer.eval_condition(self.fleet, host, vars, expr) {
+            let runtime = self.runtime.get(&host).cloned().unwrap_or_default();
+            match self
+                .renderer
+                .eval_condition_with(self.fleet, host, vars, &runtime, expr)
+            {
                 Ok(Some(false)) => return false,
                 Ok(_) => {}
                 Err(problem) => {
@@ -290,6 +407,7 @@ impl Session<'_> {
             host,
         );
         job.task_vars = vars.clone();
+        job.runtime = self.runtime.get(&host).cloned().unwrap_or_default();
         let outcome = self.renderer.render(self.fleet, &job);
         for problem in outcome.problems {
             self.problem_at(problem, at, host);
@@ -375,6 +493,7 @@ impl Session<'_> {
         );
         render_job.search_paths = job.task.search_dirs.clone();
         render_job.task_vars = job.vars.clone();
+        render_job.runtime = self.runtime.get(&job.host).cloned().unwrap_or_default();
         render_job.src = src;
         render_job.dest = dest.clone();
         render_job.play_hosts = Some(play_hosts.to_vec());
@@ -661,4 +780,18 @@ pub(crate) fn fact_cache(
         out.insert(host, vars);
     }
     out
+}
+
+/// `facts:` defaults of `.mxlint.yml` as variables (kept in the `SourceDb` so findings can point
+/// at them).
+pub(crate) fn default_facts(db: &mut SourceDb, json: Option<&str>) -> Vars {
+    let mut vars = Vars::new();
+    let Some(json) = json else { return vars };
+    let file = db.add("<.mxlint.yml facts>", json.to_string());
+    if let Ok(docs) = crate::ansible::yaml::load(file, json) {
+        for doc in &docs {
+            crate::ansible::playbook::merge_mapping(&mut vars, doc);
+        }
+    }
+    vars
 }

@@ -46,6 +46,8 @@ pub struct RepoOptions {
     pub extra_vars: Vec<String>,
     /// `--playbook`: playbooks to read (default: every playbook in the root).
     pub playbooks: Vec<PathBuf>,
+    /// `facts:` of `.mxlint.yml` (a JSON object): values for facts no fact cache gives.
+    pub facts: Option<String>,
 }
 
 /// One rendered file of one host.
@@ -76,7 +78,9 @@ pub fn check_repo_into(
     options: &RepoOptions,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
-    let mut loaded = load_into(std::mem::take(db), root, options);
+    let mut options = options.clone();
+    options.facts = settings.facts.clone();
+    let mut loaded = load_into(std::mem::take(db), root, &options);
     let mut findings = std::mem::take(&mut loaded.diagnostics);
     findings.extend(check_hosts(&mut loaded, settings));
     findings.retain(|d| settings.selection.enabled(d.rule));
@@ -99,11 +103,18 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
     let (project, found) = playbook::load(&mut db, &cfg, &playbooks);
     diagnostics.extend(found);
     let extra = extra_vars::parse(&mut db, root, &options.extra_vars, &mut diagnostics);
-    let facts = jobs::fact_cache(&mut db, &cfg);
+    let mut facts = jobs::fact_cache(&mut db, &cfg);
+    let default_facts = jobs::default_facts(&mut db, options.facts.as_deref());
     let playbook_dir = project
         .plays
         .first()
         .map_or_else(|| root.to_path_buf(), |p| p.dir.clone());
+    for name in inventory.host_names() {
+        let cached = facts.entry(name.to_string()).or_default();
+        for (k, v) in &default_facts {
+            cached.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     let fleet = build_fleet(&mut db, &inventory, &playbook_dir, &facts, &mut diagnostics);
     let limit = options.limit.as_deref().map(|p| inventory.select(p));
     let renderer = Renderer::new();
@@ -118,6 +129,8 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         diagnostics: &mut diagnostics,
         files: Vec::new(),
         template_ids: HashMap::new(),
+        set_facts: HashMap::new(),
+        runtime: HashMap::new(),
     };
     session.run();
     let files = session.files;
@@ -179,6 +192,7 @@ fn build_fleet(
         diagnostics.extend(found);
         if let Some(cached) = facts.get(name) {
             for (k, v) in cached {
+                // Facts sit above inventory variables; defaults from .mxlint.yml never override.
                 vars.insert(k.clone(), v.clone());
             }
         }
