@@ -439,7 +439,7 @@ impl Inventory {
         let file = |a: &AdjacentVars, g: GroupId| -> Option<Arc<Vars>> {
             a.group.get(g.0 as usize).cloned().flatten()
         };
-        let mut vars = Vars::new();
+        let mut vars = Vars::with_capacity(self.group(ALL).vars.len() + host.vars.len());
         extend(&mut vars, Some(&self.group(ALL).vars));
         for &g in &host.groups {
             extend(&mut vars, Some(&self.group(g).vars));

@@ -15,7 +15,8 @@ use crate::ansible::yaml::{self, Value};
 use crate::ansible::Vars;
 use crate::diagnostic::Diagnostic;
 use crate::source::{read_source, SourceDb, Span};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -100,16 +101,28 @@ impl Loader<'_> {
             }
             Err(_) => return vec![None; count],
         }
-        names.map(|name| self.entity(dir, name)).collect()
+        // One listing instead of four `stat`s per group and host: most have no file.
+        let listing: HashSet<OsString> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.file_name()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.map(|name| self.entity(dir, &listing, name)).collect()
     }
 
     /// The variables of one entity: its files combined in order.
-    fn entity(&mut self, dir: &Path, name: &str) -> Option<Arc<Vars>> {
+    fn entity(&mut self, dir: &Path, listing: &HashSet<OsString>, name: &str) -> Option<Arc<Vars>> {
         // host_group_vars skips "chroot" names such as `/path/to/chroot`.
         if name.starts_with('/') || name == "." || name == ".." || name.contains('\0') {
             return None;
         }
-        let files = find_vars_files(dir, name);
+        let listed = |candidate: &str| {
+            // A name with a `/` looks into a subdirectory, which the listing does not show.
+            name.contains(std::path::MAIN_SEPARATOR) || listing.contains(OsStr::new(candidate))
+        };
+        let files = find_vars_files(dir, name, listed);
         let mut loaded: Vec<Arc<Vars>> = files.iter().filter_map(|f| self.file(f)).collect();
         match loaded.len() {
             0 => None,
@@ -195,10 +208,14 @@ impl Loader<'_> {
 }
 
 /// `find_vars_files(dir, name)`: the first of `NAME`, `NAME.yml`, `NAME.yaml`, `NAME.json`
-/// that exists; a directory gives its files.
-fn find_vars_files(dir: &Path, name: &str) -> Vec<PathBuf> {
+/// that exists (`listed` says which may), a directory giving its files.
+fn find_vars_files(dir: &Path, name: &str, listed: impl Fn(&str) -> bool) -> Vec<PathBuf> {
     for ext in std::iter::once("").chain(EXTENSIONS) {
-        let path = dir.join(format!("{name}{ext}"));
+        let candidate = format!("{name}{ext}");
+        if !listed(&candidate) {
+            continue;
+        }
+        let path = dir.join(candidate);
         match std::fs::metadata(&path) {
             Ok(meta) if meta.is_dir() => {
                 let mut found = Vec::new();
