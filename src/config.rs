@@ -472,7 +472,7 @@ mod tests {
 
     #[test]
     fn reads_every_key() {
-        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nselect: [MX3]\nignore:\n  - default-vsz-limit-unset\nfail-level: warning\n";
+        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nselect: [MX3]\nignore:\n  - default-vsz-limit-unset\nfail-level: warning\nfacts:\n  ansible_memtotal_mb: 8192\n";
         let config = parse_str(text).unwrap();
         assert_eq!(
             config,
@@ -482,6 +482,7 @@ mod tests {
                 select: Some(vec![sel("MX3")]),
                 ignore: Some(vec![sel("default-vsz-limit-unset")]),
                 fail_level: Some(Severity::Warning),
+                facts: Some(r#"{"ansible_memtotal_mb":8192}"#.to_string()),
             }
         );
     }
@@ -580,6 +581,7 @@ mod tests {
             select: Some(vec![sel("MX3")]),
             ignore: Some(vec![sel("MX301")]),
             fail_level: Some(Severity::Warning),
+            facts: None,
         };
         let from_file = layer(file.clone(), &Overrides::default(), None);
         assert_eq!(

@@ -267,3 +267,51 @@ fn secrets_never_appear_in_any_output() {
         assert!(!all.contains("hunter2"), "{args:?}:\n{all}");
     }
 }
+
+#[test]
+fn facts_come_from_the_fact_cache_then_from_mxlint_yml() {
+    let dir = tempfile::tempdir().unwrap();
+    write_repo(
+        dir.path(),
+        &[
+            (
+                "ansible.cfg",
+                "[defaults]\ninventory = hosts.ini\nfact_caching = jsonfile\nfact_caching_connection = .facts\n",
+            ),
+            ("hosts.ini", "[mail]\nmx1\nmx2\n"),
+            (".facts/mx1", r#"{"ansible_memtotal_mb": 4096}"#),
+            ("site.yml", PLAY),
+            (
+                "templates/dovecot.conf.j2",
+                "default_vsz_limit = {{ ansible_memtotal_mb // 8 }}M\n",
+            ),
+        ],
+    );
+    let codes_hosts = |json: &Value| -> Vec<(String, Vec<String>)> {
+        findings(json).into_iter().map(|f| (f.0, f.3)).collect()
+    };
+    // mx1 from the cache: 512M is too small. mx2 has no fact: unknown, nothing else.
+    assert_eq!(
+        codes_hosts(&check_json(dir.path(), &[])),
+        [
+            ("MX105".to_string(), vec!["mx2".to_string()]),
+            ("MX302".to_string(), vec!["mx1".to_string()]),
+        ]
+    );
+    std::fs::write(
+        dir.path().join(".mxlint.yml"),
+        "facts:\n  ansible_memtotal_mb: 16384\n",
+    )
+    .unwrap();
+    let out = mxlint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        codes_hosts(&json),
+        [("MX302".to_string(), vec!["mx1".to_string()])],
+        "the cache wins over the defaults; mx2 now gets 2048M"
+    );
+}

@@ -303,7 +303,11 @@ impl Renderer {
                     if !is_undefined {
                         let mut problems = ctx.take_problems(&path, body, body_offset, &[]);
                         problems.extend(undefined);
-                        problems.push(problem);
+                        // An operation on a value only the deploy knows (`fact // 8`) fails
+                        // here but not on the target: the unknown value is the finding.
+                        if !(problem.kind == ProblemKind::Render && ctx.touched_unknown()) {
+                            problems.push(problem);
+                        }
                         return RenderOutcome {
                             text: None,
                             spans: Vec::new(),
