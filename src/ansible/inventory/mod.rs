@@ -51,6 +51,8 @@
 //!   [`Inventory::group_names`] and [`Inventory::groups_map`] give the two that depend on the
 //!   inventory. The implicit `localhost` gets the vars `ansible-playbook` gives it, without
 //!   `ansible_connection` and `ansible_python_interpreter`.
+//! - A file that is not UTF-8 is refused (Ansible accepts other bytes in INI comment lines).
+//! - `--limit @file` is not read: [`Inventory::select`] takes the pattern itself.
 //! - Inventory scripts, inventory plugins, TOML, vault-encrypted vars files (listed in
 //!   [`AdjacentVars::vaulted`]), `hash_behaviour = merge` and non-default
 //!   `VARIABLE_PRECEDENCE` are not supported.
