@@ -315,3 +315,77 @@ fn facts_come_from_the_fact_cache_then_from_mxlint_yml() {
         "the cache wins over the defaults; mx2 now gets 2048M"
     );
 }
+
+#[test]
+fn filters_mxlint_cannot_run_are_unknown_and_typos_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    write_repo(
+        dir.path(),
+        &[
+            ("inventory.ini", "[mail]\nmx1\n"),
+            ("group_vars/all.yml", "x: [a, b]\n"),
+            (
+                "filter_plugins/local.py",
+                "class FilterModule:\n    def filters(self):\n        return {'mail_join': lambda v: ' '.join(v)}\n",
+            ),
+            (
+                "site.yml",
+                "- hosts: mail\n  tasks:\n    - template: {src: a.conf.j2, dest: /etc/dovecot/conf.d/a.conf}\n    - template: {src: b.conf.j2, dest: /etc/dovecot/conf.d/b.conf}\n    - template: {src: c.conf.j2, dest: /etc/dovecot/conf.d/c.conf}\n",
+            ),
+            ("templates/a.conf.j2", "protocols = {{ x | mail_join }}\n"),
+            ("templates/b.conf.j2", "protocols = {{ x | community.general.lists_mergeby }}\n"),
+            ("templates/c.conf.j2", "protocols = {{ x | to_nice_yml }}\n"),
+        ],
+    );
+    let json = check_json(dir.path(), &[]);
+    let found: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert_eq!(found[0].0, "MX105", "{found:#?}");
+    assert!(found[0].1.contains("filter_plugins"), "{found:#?}");
+    assert_eq!(found[1].0, "MX105", "{found:#?}");
+    assert!(found[1].1.contains("community.general"), "{found:#?}");
+    assert_eq!(found[2].0, "MX103", "{found:#?}");
+    assert!(
+        found[2].1.contains("did you mean 'to_nice_yaml'"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_repository_that_renders_only_conf_d_files_is_checked_against_the_stock_main_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_repo(
+        dir.path(),
+        &[
+            ("inventory.ini", "[mail]\nmx1\nmx2\n"),
+            ("host_vars/mx2.yml", "vsz: 2G\n"),
+            (
+                "site.yml",
+                "- hosts: mail\n  tasks:\n    - template: src=10-master.conf.j2 dest=/etc/dovecot/conf.d/10-master.conf\n",
+            ),
+            (
+                "templates/10-master.conf.j2",
+                "{% if vsz is defined %}\ndefault_vsz_limit = {{ vsz }}\n{% endif %}\nservice imap {\n}\n",
+            ),
+        ],
+    );
+    let found = findings(&check_json(dir.path(), &[]));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let (code, path, _, hosts) = &found[0];
+    assert_eq!(code, "MX301");
+    assert!(path.contains("stock 2.3"), "{path}");
+    assert_eq!(hosts, &["mx1"]);
+    // No fix may be offered for a file that is not in the repository.
+    let json = check_json(dir.path(), &[]);
+    assert!(json["diagnostics"][0]["fix"].is_null(), "{json}");
+}

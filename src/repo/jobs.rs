@@ -68,6 +68,8 @@ pub(crate) struct Session<'a> {
     pub set_facts: HashMap<usize, Vars>,
     /// Per host: names only the deploy defines (registered results, unknown `set_fact`s).
     pub runtime: HashMap<usize, IndexMap<String, String>>,
+    /// Names quoted in the repository's `filter_plugins/` and `test_plugins/` Python files.
+    pub plugin_names: Vec<String>,
 }
 
 /// One file-writing task for one host, after `when:` and with its loop item bound.
@@ -652,11 +654,84 @@ impl Session<'_> {
         self.push_problem(problem, at, host);
     }
 
-    fn push_problem(&mut self, problem: Problem, span: Span, host: usize) {
+    fn push_problem(&mut self, mut problem: Problem, span: Span, host: usize) {
         let name = self.fleet.hosts()[host].name.clone();
+        if let Some(reason) = self.foreign_plugin(&problem) {
+            problem.kind = ProblemKind::UnknownValue {
+                reason: reason.clone(),
+            };
+            problem.message = reason;
+        }
         self.diagnostics
             .push(problem_diagnostic(problem, span, &name));
     }
+}
+
+impl Session<'_> {
+    /// Why an unknown filter or test is not an error: it comes from the repository's own
+    /// plugins or from a collection, Python mxlint cannot run.
+    fn foreign_plugin(&self, problem: &Problem) -> Option<String> {
+        if problem.kind != ProblemKind::Render {
+            return None;
+        }
+        let (what, rest) = ["filter", "test"].iter().find_map(|w| {
+            let rest = problem.message.strip_prefix(&format!("unknown {w} '"))?;
+            Some((*w, rest))
+        })?;
+        let name = &rest[..rest.find('\'')?];
+        let short = name.rsplit('.').next().unwrap_or(name);
+        if self.plugin_names.iter().any(|p| p == short) {
+            return Some(format!(
+                "{what} '{name}' comes from the repository's {what}_plugins/, Python mxlint does not run; this file is not checked"
+            ));
+        }
+        let collection: Vec<&str> = name.split('.').collect();
+        let builtin = name.starts_with("ansible.builtin.") || name.starts_with("ansible.legacy.");
+        (collection.len() >= 3 && !builtin).then(|| {
+            format!(
+                "{what} '{name}' comes from the collection {}.{}, which mxlint cannot run; this file is not checked",
+                collection[0], collection[1]
+            )
+        })
+    }
+}
+
+/// Names quoted in `filter_plugins/*.py` and `test_plugins/*.py` beside the playbooks and in
+/// every role: a filter the repository defines itself is not a typo.
+pub(crate) fn plugin_names(dirs: &[PathBuf]) -> Vec<String> {
+    let mut names = Vec::new();
+    for dir in dirs {
+        for kind in ["filter_plugins", "test_plugins"] {
+            let Ok(entries) = std::fs::read_dir(dir.join(kind)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "py") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    names.extend(quoted_words(&text));
+                }
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn quoted_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for quote in ['\'', '"'] {
+        for (i, part) in text.split(quote).enumerate() {
+            let word = i % 2 == 1
+                && !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if word {
+                out.push(part.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The finding for a render problem at `span` on `host`.

@@ -131,6 +131,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         template_ids: HashMap::new(),
         set_facts: HashMap::new(),
         runtime: HashMap::new(),
+        plugin_names: jobs::plugin_names(&plugin_dirs(&project)),
     };
     session.run();
     let files = session.files;
@@ -174,6 +175,15 @@ fn playbooks(db: &mut SourceDb, root: &Path, options: &RepoOptions) -> Vec<PathB
     found
 }
 
+/// Directories that may hold `filter_plugins/`: each play's directory and each role.
+fn plugin_dirs(project: &Project) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = project.plays.iter().map(|p| p.dir.clone()).collect();
+    dirs.extend(project.roles.iter().map(|r| r.dir.clone()));
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
 fn canonical(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
@@ -213,15 +223,33 @@ fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
         h.dedup();
         h
     };
+    let mut stock: Option<FileId> = None;
     for host in hosts {
         let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == host).collect();
-        let Some(main) = files.iter().find(|f| f.kind == ConfigKind::DovecotMain) else {
-            continue;
+        let mut vfs = dovecot_vfs(&files);
+        let main = match files.iter().find(|f| f.kind == ConfigKind::DovecotMain) {
+            Some(main) => main.file,
+            None if vfs
+                .files
+                .iter()
+                .any(|(p, _)| p.starts_with("/etc/dovecot/conf.d")) =>
+            {
+                let id = *stock.get_or_insert_with(|| stock_main(&mut loaded.db, settings));
+                let mut with_main = (*vfs).clone();
+                with_main
+                    .files
+                    .push((PathBuf::from("/etc/dovecot/dovecot.conf"), id));
+                vfs = Arc::new(with_main);
+                id
+            }
+            None => continue,
         };
-        let vfs = dovecot_vfs(&files);
-        let config = crate::model::dovecot::load_virtual(&mut loaded.db, main.file, settings, vfs);
+        let config = crate::model::dovecot::load_virtual(&mut loaded.db, main, settings, vfs);
         let mut found = crate::rules::check_dovecot(&config, settings);
-        found.extend(not_rendered_includes(&config.document.notes));
+        let notes = config.document.notes.iter().filter(
+            |n| !matches!(n, Note::IncludeNotRendered { span, .. } if Some(span.file) == stock),
+        );
+        found.extend(not_rendered_includes(notes));
         crate::suppress::apply(&loaded.db, &mut found);
         let host_name = loaded.fleet.hosts()[host].name.clone();
         for d in found {
@@ -229,6 +257,16 @@ fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
                 continue;
             }
             let mut d = map_to_templates(&files, d);
+            // A fix may only touch files on disk: never rendered text or the assumed stock file.
+            let virtual_file = |id: FileId| {
+                Some(id) == stock || files.iter().any(|f| f.file == id && f.file != f.source)
+            };
+            if d.fix
+                .as_ref()
+                .is_some_and(|fix| fix.edits.iter().any(|e| virtual_file(e.span.file)))
+            {
+                d.fix = None;
+            }
             d.hosts = vec![host_name.clone()];
             out.push(d);
         }
@@ -236,10 +274,26 @@ fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
     out
 }
 
+/// The distribution's main `dovecot.conf`, for hosts whose repository renders only `conf.d/`
+/// files (version from the settings, else 2.3 as for plain files).
+fn stock_main(db: &mut SourceDb, settings: &Settings) -> FileId {
+    use crate::model::dovecot::DovecotVersion;
+    let (name, text) = match settings.dovecot_version {
+        Some(DovecotVersion::V2_4) => (
+            "stock 2.4 /etc/dovecot/dovecot.conf",
+            include_str!("../../data/stock-dovecot-2.4.conf"),
+        ),
+        _ => (
+            "stock 2.3 /etc/dovecot/dovecot.conf",
+            include_str!("../../data/stock-dovecot-2.3.conf"),
+        ),
+    };
+    db.add(name, text.to_string())
+}
+
 /// Includes that match nothing the repository renders: the target's stock files are assumed.
-fn not_rendered_includes(notes: &[Note]) -> Vec<Diagnostic> {
+fn not_rendered_includes<'a>(notes: impl Iterator<Item = &'a Note>) -> Vec<Diagnostic> {
     notes
-        .iter()
         .filter_map(|n| match n {
             Note::IncludeNotRendered { span, pattern } => Some(
                 Diagnostic::new(
