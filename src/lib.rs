@@ -57,7 +57,17 @@ pub fn check_targets(
     let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets.iter().partition(|p| p.is_dir());
     let mut outcome = Outcome::default();
     for dir in dirs {
-        let mut found = repo::check_repo_into(&mut outcome.db, dir, &repo_options(dir), settings);
+        let options = repo_options(dir);
+        let given = !options.inventory.is_empty() || !options.playbooks.is_empty();
+        if !given && !repo::is_ansible_repo(dir) {
+            outcome.errors.push(FileError {
+                path: dir.to_path_buf(),
+                position: None,
+                message: "not an Ansible repository (no ansible.cfg, inventory, roles/, group_vars/ or playbooks/ here); pass -i/--playbook, or name Dovecot files to check".into(),
+            });
+            continue;
+        }
+        let mut found = repo::check_repo_into(&mut outcome.db, dir, &options, settings);
         outcome.diagnostics.append(&mut found);
     }
     for path in files {

@@ -389,3 +389,49 @@ fn a_repository_that_renders_only_conf_d_files_is_checked_against_the_stock_main
     let json = check_json(dir.path(), &[]);
     assert!(json["diagnostics"][0]["fix"].is_null(), "{json}");
 }
+
+/// A layout the examples do not use: inventory directory with its own group_vars, playbook in
+/// playbooks/, roles_path, a copied main file, conf.d templates from a loop, a registered
+/// result in `when:`, and a fact.
+#[test]
+fn an_unseen_repository_layout_reports_at_the_right_lines_for_the_right_hosts() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/unseen-repo");
+    let json = check_json(&repo, &[]);
+    let found = findings(&json);
+    let summary: Vec<(&str, String, u64, Vec<String>)> = found
+        .iter()
+        .map(|(code, path, line, hosts)| {
+            let file = path.rsplit("roles/mail/").next().unwrap().to_string();
+            (code.as_str(), file, *line, hosts.clone())
+        })
+        .collect();
+    let both = vec![
+        "mx-a.example.net".to_string(),
+        "mx-b.example.net".to_string(),
+    ];
+    assert_eq!(
+        summary,
+        [
+            (
+                "MX303",
+                "templates/conf.d/10-master.conf.j2".to_string(),
+                3,
+                vec!["mx-a.example.net".to_string()]
+            ),
+            (
+                "MX105",
+                "templates/conf.d/15-lda.conf.j2".to_string(),
+                2,
+                both
+            ),
+        ],
+        "{found:#?}"
+    );
+    let origin = json["diagnostics"][0]["related"][0]["path"]
+        .as_str()
+        .unwrap();
+    assert!(
+        origin.ends_with("inventories/production/group_vars/mailservers.yml"),
+        "{origin}"
+    );
+}

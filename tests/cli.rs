@@ -52,12 +52,14 @@ fn no_subcommand_is_a_usage_error() {
 }
 
 #[test]
-fn check_requires_a_path() {
+fn check_without_a_path_needs_an_ansible_repository_here() {
+    let empty = tempfile::tempdir().unwrap();
     mxlint()
-        .arg("check")
+        .current_dir(empty.path())
+        .args(["check", "--isolated"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("PATH"));
+        .stderr(predicate::str::contains("not an Ansible repository"));
 }
 
 #[test]

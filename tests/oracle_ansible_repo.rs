@@ -32,17 +32,18 @@ fn ansible_playbook() -> Option<PathBuf> {
     })
 }
 
-/// The Python interpreter Ansible runs on (the one next to its script, else python3).
+/// The Python interpreter Ansible runs on: the path at the end of `--version`'s
+/// `python version = 3.11.7 (…) [GCC …] (/path/to/python3)` line.
 fn python_for(playbook: &Path) -> PathBuf {
-    let beside = playbook.with_file_name("python3");
-    if beside.is_file() {
-        return beside;
-    }
     let output = Command::new(playbook).arg("--version").output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     text.lines()
-        .find_map(|l| l.trim().strip_prefix("executable location = "))
-        .map_or_else(|| PathBuf::from("python3"), PathBuf::from)
+        .find(|l| l.trim_start().starts_with("python version ="))
+        .and_then(|l| {
+            let l = l.trim_end().strip_suffix(')')?;
+            Some(PathBuf::from(&l[l.rfind('(')? + 1..]))
+        })
+        .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
 /// Every file under `dir`, by path relative to it.

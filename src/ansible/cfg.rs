@@ -37,7 +37,12 @@ impl AnsibleCfg {
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.as_str())
         };
-        let path = |p: &str| dir.join(expand_home(p.trim()));
+        // Collecting the components drops `.` (`./roles` → `roles`), as users expect to read it.
+        let path = |p: &str| {
+            dir.join(expand_home(p.trim()))
+                .components()
+                .collect::<PathBuf>()
+        };
         let list = |value: Option<&str>, sep: char| -> Vec<PathBuf> {
             value
                 .into_iter()

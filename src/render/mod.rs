@@ -61,7 +61,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use value::{RenderCtx, RootScope};
 
-pub use header::TemplateOptions;
+pub use header::{NewlineSequence, TemplateOptions};
 
 /// What unknown values print as: rules treat text containing it as "cannot tell".
 pub const UNKNOWN_PLACEHOLDER: &str = "__mxlint_unknown__";

@@ -82,4 +82,8 @@ pub fn is_ansible_repo(dir: &Path) -> bool {
         || dir.join("roles").is_dir()
         || dir.join("group_vars").is_dir()
         || dir.join("playbooks").is_dir()
+        || playbook_candidates(dir).iter().any(|p| {
+            std::fs::read_to_string(p)
+                .is_ok_and(|t| t.contains("hosts:") || t.contains("import_playbook"))
+        })
 }

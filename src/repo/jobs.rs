@@ -110,8 +110,28 @@ impl Session<'_> {
         self.files.sort_by_key(|f| f.host);
     }
 
-    fn play_hosts(&self, play: &Play) -> Vec<usize> {
-        let selected = self.inventory.select(&play.hosts);
+    fn play_hosts(&mut self, play: &Play) -> Vec<usize> {
+        let mut pattern = play.hosts.clone();
+        if pattern.contains("{{") || pattern.contains("{%") {
+            // Ansible templates `hosts:` with play and extra vars before it selects.
+            let mut vars = play.vars.clone();
+            vars.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+            match (!self.fleet.hosts().is_empty())
+                .then(|| self.render_quietly(&pattern, 0, &vars))
+                .flatten()
+            {
+                Some(rendered) => pattern = rendered,
+                None => {
+                    self.diagnostics.push(Diagnostic::new(
+                        &rules::unevaluated_lookup::RULE,
+                        play.hosts_span,
+                        "this play's `hosts:` cannot be evaluated offline; its tasks are not checked (pass the variable with -e)".to_string(),
+                    ));
+                    return Vec::new();
+                }
+            }
+        }
+        let selected = self.inventory.select(&pattern);
         selected
             .iter()
             .filter(|name| self.limit.is_none_or(|l| l.contains(name)))
@@ -494,6 +514,7 @@ impl Session<'_> {
             job.host,
         );
         render_job.search_paths = job.task.search_dirs.clone();
+        render_job.overrides = template_options(job.task);
         render_job.task_vars = job.vars.clone();
         render_job.runtime = self.runtime.get(&job.host).cloned().unwrap_or_default();
         render_job.src = src;
@@ -771,6 +792,50 @@ pub(crate) fn leading_identifier(expression: &str) -> Option<&str> {
     let name = &t[..end];
     let first = name.chars().next()?;
     (first.is_ascii_alphabetic() || first == '_').then_some(name)
+}
+
+/// The `template` task's syntax options (`trim_blocks: false`, `block_start_string: '[%'`, …).
+fn template_options(task: &Task) -> crate::render::TemplateOptions {
+    let mut options = crate::render::TemplateOptions::default();
+    let flag = |name: &str| -> Option<bool> {
+        let node = task.arg(name)?;
+        match &node.value {
+            Value::Bool(b) => Some(*b),
+            Value::Str(s) => match s.to_ascii_lowercase().as_str() {
+                "yes" | "true" | "on" | "1" | "y" | "t" => Some(true),
+                "no" | "false" | "off" | "0" | "n" | "f" => Some(false),
+                _ => None,
+            },
+            Value::Int(i) => Some(*i != 0),
+            _ => None,
+        }
+    };
+    if let Some(b) = flag("trim_blocks") {
+        options.trim_blocks = b;
+    }
+    if let Some(b) = flag("lstrip_blocks") {
+        options.lstrip_blocks = b;
+    }
+    let text = |name: &str| task.arg(name).and_then(|n| n.as_str()).map(str::to_string);
+    if let Some(seq) =
+        text("newline_sequence").and_then(|s| crate::render::NewlineSequence::parse(&s))
+    {
+        options.newline_sequence = seq;
+    }
+    let strings = [
+        ("block_start_string", &mut options.block_start_string),
+        ("block_end_string", &mut options.block_end_string),
+        ("variable_start_string", &mut options.variable_start_string),
+        ("variable_end_string", &mut options.variable_end_string),
+        ("comment_start_string", &mut options.comment_start_string),
+        ("comment_end_string", &mut options.comment_end_string),
+    ];
+    for (name, slot) in strings {
+        if let Some(value) = text(name) {
+            *slot = value;
+        }
+    }
+    options
 }
 
 /// `{{ expr }}` → `expr` (a `when:` or loop written with braces).
