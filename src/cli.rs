@@ -119,6 +119,7 @@ impl AnsibleArgs {
             extra_vars: self.extra_vars.clone(),
             playbooks: self.playbooks.iter().map(under_root).collect(),
             facts: None,
+            dest_kinds: Vec::new(),
         }
     }
 }
@@ -398,6 +399,7 @@ fn render(args: &RenderArgs) -> Result<Status, RunError> {
     let config = config::resolve(&args.config.source(), &[&root], &Overrides::default())?;
     let mut options = args.ansible.options(&root);
     options.facts = config.settings.facts.clone();
+    options.dest_kinds = config.settings.dest_kinds.clone();
     let rendered = crate::repo::render_one(&root, &options, &args.template, &args.host);
     let mut err = io::stderr().lock();
     match rendered {
@@ -458,6 +460,7 @@ fn show_host(args: &ShowArgs) -> Result<Status, RunError> {
     let config = config::resolve(&args.config.source(), &[&args.path], &overrides)?;
     let mut options = args.ansible.options(&args.path);
     options.facts = config.settings.facts.clone();
+    options.dest_kinds = config.settings.dest_kinds.clone();
     match crate::repo::host_model(&args.path, &options, host, &config.settings) {
         Ok((db, model, name)) => with_stdout(|out| match args.format {
             ShowFormat::Json => report::show::write_json(out, &name, &db, &model),

@@ -15,6 +15,8 @@
 //! fail-level: warning     # error | warning | info | style (default: style, any finding fails)
 //! facts:                  # values for facts no fact cache gives (Ansible repositories)
 //!   ansible_memtotal_mb: 8192
+//! dest-kinds:             # what a destination outside the standard places holds
+//!   "/srv/dovecot/dovecot.conf": dovecot
 //! ```
 //!
 //! Layering: a CLI `--select` starts the selection afresh (the file's `select` and `ignore` no
@@ -50,7 +52,20 @@ pub struct Settings {
     /// `facts:` defaults as a JSON object: values for facts (`ansible_*`) that no fact cache
     /// gives, so templates using them can be checked.
     pub facts: Option<String>,
+    /// `dest-kinds:` destination path (or glob) → kind, for files outside the standard places.
+    pub dest_kinds: Vec<(String, String)>,
 }
+
+/// The kinds `dest-kinds:` may name.
+pub const DEST_KINDS: &[&str] = &[
+    "dovecot",
+    "dovecot-include",
+    "fail2ban-jail",
+    "firewalld-zone",
+    "postfix-master",
+    "postfix-main",
+    "other",
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -59,6 +74,7 @@ impl Default for Settings {
             min_vsz_limit: DEFAULT_MIN_VSZ_LIMIT,
             selection: Selection::default(),
             facts: None,
+            dest_kinds: Vec::new(),
         }
     }
 }
@@ -113,6 +129,7 @@ pub struct FileConfig {
     pub ignore: Option<Vec<Selector>>,
     pub fail_level: Option<Severity>,
     pub facts: Option<String>,
+    pub dest_kinds: Vec<(String, String)>,
 }
 
 /// A config file that cannot be used. `Display` gives `path:line:col: message`.
@@ -177,6 +194,7 @@ pub fn layer(file: FileConfig, cli: &Overrides, path: Option<PathBuf>) -> Config
                 .unwrap_or(defaults.settings.min_vsz_limit),
             selection,
             facts: file.facts,
+            dest_kinds: file.dest_kinds,
         },
         fail_level: cli
             .fail_level
@@ -279,6 +297,7 @@ struct RawFile {
     ignore: Option<Vec<Spanned<String>>>,
     fail_level: Option<Spanned<String>>,
     facts: Option<serde_json::Map<String, serde_json::Value>>,
+    dest_kinds: Option<std::collections::BTreeMap<String, Spanned<String>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -353,8 +372,27 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     let facts = raw
         .facts
         .map(|map| serde_json::Value::Object(map).to_string());
+    let mut dest_kinds = Vec::new();
+    for (dest, kind) in raw.dest_kinds.unwrap_or_default() {
+        if !DEST_KINDS.contains(&kind.value.as_str()) {
+            let known: Vec<&str> = DEST_KINDS.to_vec();
+            let hint = crate::suggest::did_you_mean(&kind.value, known)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            return Err(at(
+                &kind,
+                format!(
+                    "dest-kinds: unknown kind `{}`{hint}; expected one of {}",
+                    kind.value,
+                    DEST_KINDS.join(", ")
+                ),
+            ));
+        }
+        dest_kinds.push((dest, kind.value));
+    }
     Ok(FileConfig {
         facts,
+        dest_kinds,
         dovecot_version,
         min_vsz_limit,
         select,
@@ -483,6 +521,7 @@ mod tests {
                 ignore: Some(vec![sel("default-vsz-limit-unset")]),
                 fail_level: Some(Severity::Warning),
                 facts: Some(r#"{"ansible_memtotal_mb":8192}"#.to_string()),
+                dest_kinds: Vec::new(),
             }
         );
     }
@@ -582,6 +621,7 @@ mod tests {
             ignore: Some(vec![sel("MX301")]),
             fail_level: Some(Severity::Warning),
             facts: None,
+            dest_kinds: Vec::new(),
         };
         let from_file = layer(file.clone(), &Overrides::default(), None);
         assert_eq!(

@@ -435,3 +435,44 @@ fn an_unseen_repository_layout_reports_at_the_right_lines_for_the_right_hosts() 
         "{origin}"
     );
 }
+
+#[test]
+fn dest_kinds_in_mxlint_yml_classify_other_destinations() {
+    let dir = tempfile::tempdir().unwrap();
+    write_repo(
+        dir.path(),
+        &[
+            ("inventory.ini", "[mail]\nmx1\n"),
+            (
+                "site.yml",
+                "- hosts: mail\n  tasks:\n    - template: {src: d.conf.j2, dest: /opt/dovecot/etc/dovecot.conf}\n",
+            ),
+            ("templates/d.conf.j2", "protocols = imap\n"),
+        ],
+    );
+    assert!(findings(&check_json(dir.path(), &[])).is_empty());
+    std::fs::write(
+        dir.path().join(".mxlint.yml"),
+        "dest-kinds:\n  \"/opt/dovecot/etc/*.conf\": dovecot\n",
+    )
+    .unwrap();
+    let out = mxlint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<String> = findings(&json).into_iter().map(|f| f.0).collect();
+    assert_eq!(codes, ["MX301"]);
+    std::fs::write(
+        dir.path().join(".mxlint.yml"),
+        "dest-kinds:\n  \"/opt/dovecot/etc/*.conf\": dovecott\n",
+    )
+    .unwrap();
+    mxlint()
+        .arg("check")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("did you mean `dovecot`"));
+}

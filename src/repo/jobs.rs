@@ -35,6 +35,36 @@ pub enum ConfigKind {
 }
 
 impl ConfigKind {
+    /// The kind of a destination: the user's `dest-kinds:` first (an exact path, else the
+    /// longest matching glob), then the standard locations.
+    pub fn for_dest(dest: &str, mapping: &[(String, String)]) -> ConfigKind {
+        let exact = mapping.iter().find(|(p, _)| p == dest);
+        let glob = || {
+            mapping
+                .iter()
+                .filter(|(p, _)| glob::Pattern::new(p).is_ok_and(|g| g.matches(dest)))
+                .max_by_key(|(p, _)| p.len())
+        };
+        match exact.or_else(glob) {
+            Some((_, kind)) => ConfigKind::named(kind),
+            None => ConfigKind::of(dest),
+        }
+    }
+
+    /// A kind by its `dest-kinds:` name (see `config::DEST_KINDS`).
+    pub fn named(name: &str) -> ConfigKind {
+        match name {
+            "dovecot" => ConfigKind::DovecotMain,
+            "dovecot-include" => ConfigKind::DovecotInclude,
+            "fail2ban-jail" => ConfigKind::Fail2banJail,
+            "firewalld-zone" => ConfigKind::FirewalldZone,
+            "postfix-master" => ConfigKind::PostfixMaster,
+            "postfix-main" => ConfigKind::PostfixMain,
+            _ => ConfigKind::Other,
+        }
+    }
+
+    /// The standard locations (Fedora's and upstream's).
     pub fn of(dest: &str) -> ConfigKind {
         let dest = dest.trim();
         match dest {
@@ -61,6 +91,7 @@ pub(crate) struct Session<'a> {
     pub inventory: &'a Inventory,
     pub extra: &'a Vars,
     pub limit: Option<&'a [String]>,
+    pub dest_kinds: &'a [(String, String)],
     pub diagnostics: &'a mut Vec<Diagnostic>,
     pub files: Vec<RenderedFile>,
     pub template_ids: HashMap<PathBuf, FileId>,
@@ -461,7 +492,7 @@ impl Session<'_> {
         }
         // Every template is rendered (its errors matter wherever it goes); static files only
         // when they are configuration mxlint reads.
-        let kind = ConfigKind::of(&dest);
+        let kind = ConfigKind::for_dest(&dest, self.dest_kinds);
         match (task.short_module(), src) {
             ("copy", _) if kind == ConfigKind::Other => {}
             ("template", Some((src, span))) => {

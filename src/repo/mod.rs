@@ -48,6 +48,8 @@ pub struct RepoOptions {
     pub playbooks: Vec<PathBuf>,
     /// `facts:` of `.mxlint.yml` (a JSON object): values for facts no fact cache gives.
     pub facts: Option<String>,
+    /// `dest-kinds:` of `.mxlint.yml`.
+    pub dest_kinds: Vec<(String, String)>,
 }
 
 /// One rendered file of one host.
@@ -80,6 +82,7 @@ pub fn check_repo_into(
 ) -> Vec<Diagnostic> {
     let mut options = options.clone();
     options.facts = settings.facts.clone();
+    options.dest_kinds = settings.dest_kinds.clone();
     let mut loaded = load_into(std::mem::take(db), root, &options);
     let mut findings = std::mem::take(&mut loaded.diagnostics);
     findings.extend(check_hosts(&mut loaded, settings));
@@ -126,6 +129,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         inventory: &inventory,
         extra: &extra,
         limit: limit.as_deref(),
+        dest_kinds: &options.dest_kinds,
         diagnostics: &mut diagnostics,
         files: Vec::new(),
         template_ids: HashMap::new(),
