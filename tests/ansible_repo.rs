@@ -54,6 +54,17 @@ fn findings(json: &Value) -> Vec<(String, String, u64, Vec<String>)> {
         .collect()
 }
 
+/// Writes `.mxlint.yml` into `repo` and runs `check --format json` with it.
+fn check_json_with_config(repo: &Path, config: &str) -> Value {
+    std::fs::write(repo.join(".mxlint.yml"), config).unwrap();
+    let out = mxlint()
+        .args(["check", "--format", "json"])
+        .arg(repo)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn write_repo(root: &Path, files: &[(&str, &str)]) {
     for (path, text) in files {
         let path = root.join(path);
@@ -298,17 +309,7 @@ fn facts_come_from_the_fact_cache_then_from_mxlint_yml() {
             ("MX302".to_string(), vec!["mx1".to_string()]),
         ]
     );
-    std::fs::write(
-        dir.path().join(".mxlint.yml"),
-        "facts:\n  ansible_memtotal_mb: 16384\n",
-    )
-    .unwrap();
-    let out = mxlint()
-        .args(["check", "--format", "json"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = check_json_with_config(dir.path(), "facts:\n  ansible_memtotal_mb: 16384\n");
     assert_eq!(
         codes_hosts(&json),
         [("MX302".to_string(), vec!["mx1".to_string()])],
@@ -451,17 +452,10 @@ fn dest_kinds_in_mxlint_yml_classify_other_destinations() {
         ],
     );
     assert!(findings(&check_json(dir.path(), &[])).is_empty());
-    std::fs::write(
-        dir.path().join(".mxlint.yml"),
+    let json = check_json_with_config(
+        dir.path(),
         "dest-kinds:\n  \"/opt/dovecot/etc/*.conf\": dovecot\n",
-    )
-    .unwrap();
-    let out = mxlint()
-        .args(["check", "--format", "json"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    );
     let codes: Vec<String> = findings(&json).into_iter().map(|f| f.0).collect();
     assert_eq!(codes, ["MX301"]);
     std::fs::write(

@@ -746,26 +746,37 @@ fn expand_include(
             continue;
         }
         let canon = canonical(&matched);
-        if r.stack.contains(&canon) {
-            return Err(format!("Recursive include file: {}", matched.display()));
-        }
-        if r.stack.len() >= MAX_INCLUDE_DEPTH || r.doc.files.len() >= MAX_FILES {
-            return Err(format!(
-                "Includes nested too deeply or too many files (limits: depth {MAX_INCLUDE_DEPTH}, {MAX_FILES} files): {}",
-                matched.display()
-            ));
-        }
+        may_enter(r, &canon)?;
         let id = match read_included(db, &matched) {
             Ok(id) => id,
             Err(_) if try_only => continue,
             Err(message) => return Err(message),
         };
-        r.doc.files.push(id);
-        r.stack.push(canon);
-        parse_into(db, id, r);
-        r.stack.pop();
+        parse_included(db, id, canon, r);
     }
     Ok(())
+}
+
+/// Refuses an include that recurses or passes the depth and file-count limits.
+fn may_enter(r: &Reader, path: &Path) -> Result<(), String> {
+    if r.stack.iter().any(|p| p == path) {
+        return Err(format!("Recursive include file: {}", path.display()));
+    }
+    if r.stack.len() >= MAX_INCLUDE_DEPTH || r.doc.files.len() >= MAX_FILES {
+        return Err(format!(
+            "Includes nested too deeply or too many files (limits: depth {MAX_INCLUDE_DEPTH}, {MAX_FILES} files): {}",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Parses an included file in place, with `path` on the include stack meanwhile.
+fn parse_included(db: &mut SourceDb, id: FileId, path: PathBuf, r: &mut Reader) {
+    r.doc.files.push(id);
+    r.stack.push(path);
+    parse_into(db, id, r);
+    r.stack.pop();
 }
 
 /// An include on a rendered host: matched against the files the repository renders for it.
@@ -794,19 +805,8 @@ fn expand_virtual_include(
         return Ok(());
     }
     for (dest, id) in matches {
-        if r.stack.contains(&dest) {
-            return Err(format!("Recursive include file: {}", dest.display()));
-        }
-        if r.stack.len() >= MAX_INCLUDE_DEPTH || r.doc.files.len() >= MAX_FILES {
-            return Err(format!(
-                "Includes nested too deeply or too many files (limits: depth {MAX_INCLUDE_DEPTH}, {MAX_FILES} files): {}",
-                dest.display()
-            ));
-        }
-        r.doc.files.push(id);
-        r.stack.push(dest);
-        parse_into(db, id, r);
-        r.stack.pop();
+        may_enter(r, &dest)?;
+        parse_included(db, id, dest, r);
     }
     Ok(())
 }
