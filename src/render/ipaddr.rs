@@ -10,12 +10,13 @@ use minijinja::value::ValueKind;
 use minijinja::{Environment, Error, ErrorKind, Value};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// Registered under their `ansible.utils.` names only: ansible-core 2.19 with the ansible 12
+/// package knows neither the short `ipaddr` nor `ansible.netcommon.ipaddr` ("No filter named
+/// 'ipaddr'"), so a template using them fails at deploy time and must fail here too.
 pub(crate) fn register(env: &mut Environment<'static>) {
     for name in ["ipaddr", "ipv4", "ipv6", "ipwrap"] {
-        let names: Vec<&'static str> = ["", "ansible.utils.", "ansible.netcommon."]
-            .iter()
-            .map(|p| &*Box::leak(format!("{p}{name}").into_boxed_str()))
-            .collect();
+        let names: Vec<&'static str> =
+            vec![Box::leak(format!("ansible.utils.{name}").into_boxed_str())];
         let version = match name {
             "ipv4" => Some(4),
             "ipv6" => Some(6),

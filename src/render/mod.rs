@@ -585,6 +585,11 @@ fn unknown_callable(what: &str, detail: &str, names: Vec<String>) -> String {
         .strip_prefix(&format!("{what} "))
         .and_then(|d| d.strip_suffix(" is unknown"))
         .unwrap_or(detail);
+    // A collection filter written without its collection (`ipaddr` for `ansible.utils.ipaddr`).
+    let suffix = format!(".{name}");
+    if let Some(full) = names.iter().find(|n| n.ends_with(&suffix)) {
+        return format!("unknown {what} '{name}' (did you mean '{full}'?)");
+    }
     let short: Vec<&str> = names.iter().map(String::as_str).collect();
     match crate::suggest::did_you_mean(name, short) {
         Some(s) => format!("unknown {what} '{name}' (did you mean '{s}'?)"),
