@@ -25,6 +25,11 @@ pub struct Span {
 /// The largest file mxlint reads: offsets must fit in a [`Span`].
 pub const MAX_FILE_SIZE: usize = u32::MAX as usize;
 
+/// Text that stands for a value nobody knows before the deploy (a fact, a vaulted value, a
+/// lookup run on the target). The renderer writes it; models read a value containing it as
+/// unknown, never as invalid.
+pub const UNKNOWN_PLACEHOLDER: &str = "__mxlint_unknown__";
+
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
         debug_assert!(start <= end && end <= MAX_FILE_SIZE);

@@ -224,6 +224,20 @@ fn a_value_only_known_at_deploy_time_silences_the_checks_that_need_it() {
     let found = findings(&check_json(dir.path(), &[]));
     let codes: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(codes, ["MX105"], "{found:#?}");
+    // `show` marks the limit unknown instead of guessing the compiled default.
+    let out = mxlint()
+        .args(["show", "--isolated", "--format", "json", "--host", "mx1"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let imap = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "imap")
+        .unwrap();
+    assert_eq!(imap["vsz_limit"], "unknown", "{imap}");
 }
 
 #[test]

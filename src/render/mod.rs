@@ -64,7 +64,7 @@ use value::{RenderCtx, RootScope};
 pub use header::{NewlineSequence, TemplateOptions};
 
 /// What unknown values print as: rules treat text containing it as "cannot tell".
-pub const UNKNOWN_PLACEHOLDER: &str = "__mxlint_unknown__";
+pub use crate::source::UNKNOWN_PLACEHOLDER;
 
 /// How often a render re-runs to find further undefined names after the first.
 const MAX_UNDEFINED_PASSES: usize = 32;

@@ -275,6 +275,10 @@ impl Resolver<'_> {
         };
         let span = clip(a.value.span, a.report);
         let text = a.value.text.as_str();
+        if text.contains(crate::source::UNKNOWN_PLACEHOLDER) {
+            // Rendered from a value only the deploy knows.
+            return Some(VszLimit::Unknown);
+        }
         let refused = match a.value.kind {
             // 2.3 `doveconf -n` does not read the file and parses `<path` as the size.
             ValueKind::File if !v24 => format!("Invalid size: {}", self.db.text(a.value.span)),
