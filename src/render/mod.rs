@@ -93,14 +93,22 @@ pub struct Host {
 pub struct Fleet {
     hosts: Arc<Vec<Host>>,
     groups: Arc<IndexMap<String, Vec<String>>>,
+    /// Host name → index, so lookups stay O(1) in fleets of thousands.
+    index: Arc<std::collections::HashMap<String, usize>>,
 }
 
 impl Fleet {
     /// `groups` maps each group name (including `all` and `ungrouped`) to its host names.
     pub fn new(hosts: Vec<Host>, groups: IndexMap<String, Vec<String>>) -> Fleet {
+        let index = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.name.clone(), i))
+            .collect();
         Fleet {
             hosts: Arc::new(hosts),
             groups: Arc::new(groups),
+            index: Arc::new(index),
         }
     }
 
@@ -113,7 +121,7 @@ impl Fleet {
     }
 
     pub fn host_index(&self, name: &str) -> Option<usize> {
-        self.hosts.iter().position(|h| h.name == name)
+        self.index.get(name).copied()
     }
 }
 

@@ -94,6 +94,8 @@ pub(crate) struct Session<'a> {
     pub dest_kinds: &'a [(String, String)],
     pub diagnostics: &'a mut Vec<Diagnostic>,
     pub files: Vec<RenderedFile>,
+    /// (host, destination) → index in `files`.
+    pub file_index: HashMap<(usize, String), usize>,
     pub template_ids: HashMap<PathBuf, FileId>,
     /// Per host: `set_fact` values evaluated so far (in task order).
     pub set_facts: HashMap<usize, Vars>,
@@ -139,6 +141,7 @@ impl Session<'_> {
             }
         }
         self.files.sort_by_key(|f| f.host);
+        self.file_index.clear();
     }
 
     fn play_hosts(&mut self, play: &Play) -> Vec<usize> {
@@ -645,9 +648,7 @@ impl Session<'_> {
         source: FileId,
         pieces: Vec<Piece>,
     ) {
-        // A later task writing the same destination replaces the earlier file.
-        self.files.retain(|f| !(f.host == host && f.dest == dest));
-        self.files.push(RenderedFile {
+        let rendered = RenderedFile {
             host,
             dest,
             kind,
@@ -658,7 +659,16 @@ impl Session<'_> {
                 template: source,
                 pieces,
             },
-        });
+        };
+        // A later task writing the same destination replaces the earlier file.
+        match self.file_index.get(&(host, rendered.dest.clone())) {
+            Some(&i) => self.files[i] = rendered,
+            None => {
+                self.file_index
+                    .insert((host, rendered.dest.clone()), self.files.len());
+                self.files.push(rendered);
+            }
+        }
     }
 
     /// The `SourceDb` file of a template (read once).

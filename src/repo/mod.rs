@@ -132,6 +132,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         dest_kinds: &options.dest_kinds,
         diagnostics: &mut diagnostics,
         files: Vec::new(),
+        file_index: HashMap::new(),
         template_ids: HashMap::new(),
         set_facts: HashMap::new(),
         runtime: HashMap::new(),
@@ -222,14 +223,19 @@ fn build_fleet(
 /// Runs the config rules over each host's rendered files.
 fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let hosts: Vec<usize> = {
-        let mut h: Vec<usize> = loaded.files.iter().map(|f| f.host).collect();
-        h.dedup();
-        h
-    };
+    // Files are sorted by host: each host's files are one run.
+    let runs: Vec<(usize, std::ops::Range<usize>)> = loaded
+        .files
+        .chunk_by(|a, b| a.host == b.host)
+        .scan(0, |start, run| {
+            let range = *start..*start + run.len();
+            *start = range.end;
+            Some((run[0].host, range))
+        })
+        .collect();
     let mut stock: Option<FileId> = None;
-    for host in hosts {
-        let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == host).collect();
+    for (host, range) in runs {
+        let files: Vec<&RenderedFile> = loaded.files[range].iter().collect();
         let mut vfs = dovecot_vfs(&files);
         let main = match files.iter().find(|f| f.kind == ConfigKind::DovecotMain) {
             Some(main) => main.file,
