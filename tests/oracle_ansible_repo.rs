@@ -160,3 +160,73 @@ fn repositories_render_like_ansible_playbook() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// `ansible-inventory --list` (the CLI itself) against mxlint's per-host inventory variables on
+/// the repositories' own inventories: INI with ranges, YAML with children, inventory directories
+/// with their own group_vars/host_vars, and group_vars/host_vars beside the playbook.
+#[test]
+fn inventory_variables_match_the_ansible_inventory_cli() {
+    let Some(playbook) = ansible_playbook() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but ansible-inventory is missing"
+        );
+        eprintln!("NOTICE: ansible-inventory not found; skipping the CLI inventory comparison");
+        return;
+    };
+    let cli = playbook.with_file_name("ansible-inventory");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cases = [
+        ("examples/mail-fleet", "inventory.ini", "."),
+        (
+            "tests/fixtures/ansible-repos/precedence",
+            "inventory.yml",
+            ".",
+        ),
+        (
+            "tests/fixtures/unseen-repo",
+            "inventories/production/hosts.yml",
+            "playbooks",
+        ),
+    ];
+    for (repo, inventory, playbook_dir) in cases {
+        let repo = root.join(repo);
+        let tmp = tempfile::tempdir().unwrap();
+        let out = Command::new(&cli)
+            .current_dir(&repo)
+            .args(["--list", "-i", inventory, "--playbook-dir", playbook_dir])
+            .env("ANSIBLE_CONFIG", tmp.path().join("none.cfg"))
+            .env("ANSIBLE_LOCAL_TEMP", tmp.path().join("local"))
+            .env("ANSIBLE_NOCOLOR", "1")
+            .output()
+            .expect("ansible-inventory runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut db = mxlint::source::SourceDb::new();
+        let (inv, problems) =
+            mxlint::ansible::inventory::Inventory::load(&mut db, &[repo.join(inventory)]);
+        assert!(problems.is_empty(), "{}: {problems:?}", repo.display());
+        let hostvars = theirs["_meta"]["hostvars"].as_object().unwrap();
+        let ours: Vec<String> = inv.host_names().map(str::to_string).collect();
+        let mut theirs_hosts: Vec<&String> = hostvars.keys().collect();
+        theirs_hosts.sort();
+        let mut ours_sorted: Vec<&String> = ours.iter().collect();
+        ours_sorted.sort();
+        assert_eq!(ours_sorted, theirs_hosts, "{}: hosts", repo.display());
+        for host in &ours {
+            let (vars, _) = inv.host_vars(&mut db, host, Some(&repo.join(playbook_dir)));
+            let ours_json: serde_json::Map<String, serde_json::Value> =
+                vars.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+            assert_eq!(
+                serde_json::Value::Object(ours_json),
+                hostvars[host],
+                "{} {host}",
+                repo.display()
+            );
+        }
+    }
+}
