@@ -332,22 +332,11 @@ fn replace(s: Value, old: String, new: String, count: Option<i64>) -> Result<Str
 /// does: numbers with numbers, strings with strings, anything else is an error.
 fn sort(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
     let reverse = kwargs.get::<Option<bool>>("reverse")?.unwrap_or(false);
-    let case_sensitive = kwargs
-        .get::<Option<bool>>("case_sensitive")?
-        .unwrap_or(false);
-    let attribute = kwargs.get::<Option<String>>("attribute")?;
+    let key = ItemKey::from_kwargs(&kwargs)?;
     kwargs.assert_all_used()?;
     let mut keyed = Vec::new();
     for item in v.try_iter()? {
-        let key = match &attribute {
-            Some(a) => item.get_path_or_default(a, &Value::UNDEFINED),
-            None => item.clone(),
-        };
-        let key = match key.as_str() {
-            Some(s) if !case_sensitive => Value::from(s.to_lowercase()),
-            _ => key,
-        };
-        keyed.push((key, item));
+        keyed.push((key.of(&item), item));
     }
     let mut error = None;
     keyed.sort_by(|(a, _), (b, _)| {
@@ -365,6 +354,36 @@ fn sort(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(Value::from(
         keyed.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
     ))
+}
+
+/// What `sort` and `unique` compare items by (`attribute=`, `case_sensitive=`): one
+/// definition so the two filters pick the same key for the same item.
+struct ItemKey {
+    attribute: Option<String>,
+    case_sensitive: bool,
+}
+
+impl ItemKey {
+    fn from_kwargs(kwargs: &Kwargs) -> Result<Self, Error> {
+        Ok(ItemKey {
+            case_sensitive: kwargs
+                .get::<Option<bool>>("case_sensitive")?
+                .unwrap_or(false),
+            attribute: kwargs.get::<Option<String>>("attribute")?,
+        })
+    }
+
+    /// The item's attribute path (or the item), lowercased if a string and not case-sensitive.
+    fn of(&self, item: &Value) -> Value {
+        let key = match &self.attribute {
+            Some(a) => item.get_path_or_default(a, &Value::UNDEFINED),
+            None => item.clone(),
+        };
+        match key.as_str() {
+            Some(s) if !self.case_sensitive => Value::from(s.to_lowercase()),
+            _ => key,
+        }
+    }
 }
 
 /// Python's `<` between two values: TypeError across kinds (`'<' not supported between
@@ -886,11 +905,13 @@ fn tuple(items: Vec<Value>) -> Value {
     Value::from(items)
 }
 
+/// The items of each argument of `zip` and `zip_longest`, which read them alike.
+fn zip_lists(first: &Value, others: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
+    std::iter::once(first).chain(others).map(items_of).collect()
+}
+
 fn zip(first: Value, others: Rest<Value>) -> Result<Value, Error> {
-    let mut lists = vec![items_of(&first)?];
-    for o in others.iter() {
-        lists.push(items_of(o)?);
-    }
+    let lists = zip_lists(&first, &others)?;
     let n = lists.iter().map(Vec::len).min().unwrap_or(0);
     Ok(Value::from(
         (0..n)
@@ -904,10 +925,7 @@ fn zip_longest(first: Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Valu
         .get::<Option<Value>>("fillvalue")?
         .unwrap_or(Value::from(()));
     kwargs.assert_all_used()?;
-    let mut lists = vec![items_of(&first)?];
-    for o in others.iter() {
-        lists.push(items_of(o)?);
-    }
+    let lists = zip_lists(&first, &others)?;
     let n = lists.iter().map(Vec::len).max().unwrap_or(0);
     Ok(Value::from(
         (0..n)
@@ -1026,22 +1044,12 @@ fn root(x: Value, base: Option<Value>) -> Result<f64, Error> {
 
 /// Jinja's `unique`: first occurrences; strings compared case-insensitively by default.
 fn unique(v: Value, kwargs: Kwargs) -> Result<Value, Error> {
-    let case_sensitive = kwargs
-        .get::<Option<bool>>("case_sensitive")?
-        .unwrap_or(false);
-    let attribute = kwargs.get::<Option<String>>("attribute")?;
+    let item_key = ItemKey::from_kwargs(&kwargs)?;
     kwargs.assert_all_used()?;
     let mut seen: Vec<Value> = Vec::new();
     let mut out = Vec::new();
     for item in v.try_iter()? {
-        let key = match &attribute {
-            Some(a) => item.get_path_or_default(a, &Value::UNDEFINED),
-            None => item.clone(),
-        };
-        let key = match key.as_str() {
-            Some(s) if !case_sensitive => Value::from(s.to_lowercase()),
-            _ => key,
-        };
+        let key = item_key.of(&item);
         if !seen.contains(&key) {
             seen.push(key);
             out.push(item);
@@ -1381,17 +1389,7 @@ fn to_uuid(v: Value, namespace: Option<String>) -> Result<String, Error> {
 
 fn to_json(v: Value, kwargs: Kwargs) -> Result<String, Error> {
     let indent = kwargs.get::<Option<usize>>("indent")?;
-    let sort_keys = kwargs.get::<Option<bool>>("sort_keys")?.unwrap_or(false);
-    let ensure_ascii = kwargs.get::<Option<bool>>("ensure_ascii")?.unwrap_or(true);
-    kwargs.assert_all_used()?;
-    json_dumps(
-        &to_py(&v)?,
-        &JsonStyle {
-            indent,
-            sort_keys,
-            ensure_ascii,
-        },
-    )
+    dump_json(&v, indent, false, &kwargs)
 }
 
 fn to_nice_json(v: Value, indent: Option<usize>, kwargs: Kwargs) -> Result<String, Error> {
@@ -1399,13 +1397,26 @@ fn to_nice_json(v: Value, indent: Option<usize>, kwargs: Kwargs) -> Result<Strin
         Some(i) => Some(i),
         None => kwargs.get::<Option<usize>>("indent")?,
     };
-    let sort_keys = kwargs.get::<Option<bool>>("sort_keys")?.unwrap_or(true);
+    dump_json(&v, Some(indent.unwrap_or(4)), true, &kwargs)
+}
+
+/// `json.dumps` for `to_json` and `to_nice_json`, which differ only in their defaults:
+/// reads the `sort_keys` and `ensure_ascii` keywords and refuses any other left over.
+fn dump_json(
+    v: &Value,
+    indent: Option<usize>,
+    sort_keys: bool,
+    kwargs: &Kwargs,
+) -> Result<String, Error> {
+    let sort_keys = kwargs
+        .get::<Option<bool>>("sort_keys")?
+        .unwrap_or(sort_keys);
     let ensure_ascii = kwargs.get::<Option<bool>>("ensure_ascii")?.unwrap_or(true);
     kwargs.assert_all_used()?;
     json_dumps(
-        &to_py(&v)?,
+        &to_py(v)?,
         &JsonStyle {
-            indent: Some(indent.unwrap_or(4)),
+            indent,
             sort_keys,
             ensure_ascii,
         },
