@@ -391,23 +391,7 @@ impl Emitter {
                 mapping: true,
                 ..Place::default()
             };
-            if simple_key(k) {
-                self.node(
-                    k,
-                    Place {
-                        simple_key: true,
-                        ..map
-                    },
-                );
-                self.write_indicator(":", false, false, false);
-            } else {
-                self.write_indicator("?", true, false, false);
-                self.node(k, map);
-                if self.column > self.style.width {
-                    self.write_indent();
-                }
-                self.write_indicator(":", true, false, false);
-            }
+            self.mapping_key(k, map, false);
             self.node(v, map);
         }
         self.pop_indent();
@@ -434,24 +418,33 @@ impl Emitter {
         };
         for (k, v) in items {
             self.write_indent();
-            if simple_key(k) {
-                self.node(
-                    k,
-                    Place {
-                        simple_key: true,
-                        ..map
-                    },
-                );
-                self.write_indicator(":", false, false, false);
-            } else {
-                self.write_indicator("?", true, false, true);
-                self.node(k, map);
-                self.write_indent();
-                self.write_indicator(":", true, false, true);
-            }
+            self.mapping_key(k, map, true);
             self.node(v, map);
         }
         self.pop_indent();
+    }
+
+    /// A mapping's key and its `:`, shared by flow and block mappings (PyYAML's
+    /// `expect_*_mapping_key`): they differ only in whether a complex key's `:` always starts
+    /// a new line and keeps the indention.
+    fn mapping_key(&mut self, k: &Node, map: Place, block: bool) {
+        if simple_key(k) {
+            self.node(
+                k,
+                Place {
+                    simple_key: true,
+                    ..map
+                },
+            );
+            self.write_indicator(":", false, false, false);
+        } else {
+            self.write_indicator("?", true, false, block);
+            self.node(k, map);
+            if block || self.column > self.style.width {
+                self.write_indent();
+            }
+            self.write_indicator(":", true, false, block);
+        }
     }
 
     fn scalar(&mut self, text: &str, plain_ok: bool, place: Place) {
@@ -524,6 +517,28 @@ impl Emitter {
         }
     }
 
+    /// A run of spaces inside a plain or single-quoted scalar, where PyYAML writes them alike:
+    /// a lone space past the width becomes a line break if `may_split`. Says if it did.
+    fn write_spaces(&mut self, spaces: &[char], may_split: bool) -> bool {
+        if spaces.len() == 1 && self.column > self.style.width && may_split {
+            self.write_indent();
+            true
+        } else {
+            self.write_chars(spaces);
+            false
+        }
+    }
+
+    /// A run of line breaks inside a plain or single-quoted scalar, where PyYAML writes them
+    /// alike: a leading `\n` doubled (folding would eat it), then the indent.
+    fn write_folded_breaks(&mut self, breaks: &[char]) {
+        if breaks.first() == Some(&'\n') {
+            self.write_line_break(None);
+        }
+        self.write_breaks(breaks);
+        self.write_indent();
+    }
+
     fn write_plain(&mut self, text: &[char], split: bool) {
         if text.is_empty() {
             return;
@@ -539,22 +554,15 @@ impl Emitter {
             let ch = text.get(end).copied();
             if spaces {
                 if ch != Some(' ') {
-                    if start + 1 == end && self.column > self.style.width && split {
-                        self.write_indent();
+                    if self.write_spaces(&text[start..end], split) {
                         self.whitespace = false;
                         self.indention = false;
-                    } else {
-                        self.write_chars(&text[start..end]);
                     }
                     start = end;
                 }
             } else if breaks {
                 if !ch.is_some_and(is_break) {
-                    if text[start] == '\n' {
-                        self.write_line_break(None);
-                    }
-                    self.write_breaks(&text[start..end]);
-                    self.write_indent();
+                    self.write_folded_breaks(&text[start..end]);
                     self.whitespace = false;
                     self.indention = false;
                     start = end;
@@ -578,25 +586,12 @@ impl Emitter {
             let ch = text.get(end).copied();
             if spaces {
                 if ch != Some(' ') {
-                    if start + 1 == end
-                        && self.column > self.style.width
-                        && split
-                        && start != 0
-                        && end != text.len()
-                    {
-                        self.write_indent();
-                    } else {
-                        self.write_chars(&text[start..end]);
-                    }
+                    self.write_spaces(&text[start..end], split && start != 0 && end != text.len());
                     start = end;
                 }
             } else if breaks {
                 if !ch.is_some_and(is_break) {
-                    if text[start] == '\n' {
-                        self.write_line_break(None);
-                    }
-                    self.write_breaks(&text[start..end]);
-                    self.write_indent();
+                    self.write_folded_breaks(&text[start..end]);
                     start = end;
                 }
             } else if ch.is_none_or(|c| c == ' ' || c == '\'' || is_break(c)) && start < end {
