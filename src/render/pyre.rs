@@ -220,6 +220,16 @@ fn flag(kwargs: &Kwargs, name: &str) -> Result<bool, Error> {
     Ok(kwargs.get::<Option<bool>>(name)?.unwrap_or(false))
 }
 
+/// Compiles a filter's pattern with its `ignorecase` and `multiline` keywords, which every
+/// regex filter reads alike.
+fn compile_kwargs(pattern: &str, kwargs: &Kwargs) -> Result<Regex, Error> {
+    compile(
+        pattern,
+        flag(kwargs, "ignorecase")?,
+        flag(kwargs, "multiline")?,
+    )
+}
+
 pub(crate) fn regex_replace(
     value: Value,
     pattern: Option<String>,
@@ -227,11 +237,7 @@ pub(crate) fn regex_replace(
     kwargs: Kwargs,
 ) -> Result<String, Error> {
     let s = text_of(&value)?;
-    let re = compile(
-        &pattern.unwrap_or_default(),
-        flag(&kwargs, "ignorecase")?,
-        flag(&kwargs, "multiline")?,
-    )?;
+    let re = compile_kwargs(&pattern.unwrap_or_default(), &kwargs)?;
     let count = kwargs.get::<Option<usize>>("count")?.unwrap_or(0);
     let mandatory = kwargs.get::<Option<usize>>("mandatory_count")?.unwrap_or(0);
     kwargs.assert_all_used()?;
@@ -251,11 +257,7 @@ pub(crate) fn regex_search(
     kwargs: Kwargs,
 ) -> Result<Value, Error> {
     let s = text_of(&value)?;
-    let re = compile(
-        &pattern,
-        flag(&kwargs, "ignorecase")?,
-        flag(&kwargs, "multiline")?,
-    )?;
+    let re = compile_kwargs(&pattern, &kwargs)?;
     kwargs.assert_all_used()?;
     let mut groups: Vec<Result<usize, String>> = Vec::new();
     for arg in args.iter() {
@@ -292,11 +294,7 @@ pub(crate) fn regex_search(
 /// `re.findall`: whole matches, the group, or tuples of groups.
 pub(crate) fn regex_findall(value: Value, pattern: String, kwargs: Kwargs) -> Result<Value, Error> {
     let s = text_of(&value)?;
-    let re = compile(
-        &pattern,
-        flag(&kwargs, "ignorecase")?,
-        flag(&kwargs, "multiline")?,
-    )?;
+    let re = compile_kwargs(&pattern, &kwargs)?;
     kwargs.assert_all_used()?;
     let groups = re.captures_len() - 1;
     let mut out = Vec::new();
