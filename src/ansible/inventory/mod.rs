@@ -401,6 +401,16 @@ impl Inventory {
         (vars, found)
     }
 
+    /// The inventory's adjacent vars directories, then the playbook's: the order every
+    /// vars merge reads them in.
+    fn adjacent_with<'a>(&'a self, playbook: Option<&'a AdjacentVars>) -> Vec<&'a AdjacentVars> {
+        self.adjacent
+            .iter()
+            .map(|a| a.as_ref())
+            .chain(playbook)
+            .collect()
+    }
+
     /// Ansible's implicit localhost (a play on `localhost` the inventory does not define): the
     /// inline vars of `all`, then `group_vars/all`, then `host_vars/<name>`, as
     /// `ansible-playbook` gives them. Its `ansible_connection: local` and
@@ -409,12 +419,7 @@ impl Inventory {
         let Some(index) = LOCALHOST.iter().position(|&l| l == name) else {
             return Vars::new();
         };
-        let adjacent: Vec<&AdjacentVars> = self
-            .adjacent
-            .iter()
-            .map(|a| a.as_ref())
-            .chain(playbook)
-            .collect();
+        let adjacent = self.adjacent_with(playbook);
         let mut vars = Vars::new();
         extend(&mut vars, Some(&self.group(ALL).vars));
         for a in &adjacent {
@@ -432,12 +437,7 @@ impl Inventory {
     /// The merge of [`Inventory::host_vars`] for a known host and already read playbook vars.
     pub fn merged_vars(&self, id: HostId, playbook: Option<&AdjacentVars>) -> Vars {
         let host = self.host(id);
-        let adjacent: Vec<&AdjacentVars> = self
-            .adjacent
-            .iter()
-            .map(|a| a.as_ref())
-            .chain(playbook)
-            .collect();
+        let adjacent = self.adjacent_with(playbook);
         let file = |a: &AdjacentVars, g: GroupId| -> Option<Arc<Vars>> {
             a.group.get(g.0 as usize).cloned().flatten()
         };
@@ -508,7 +508,7 @@ fn read_path(
             if depth > MAX_SOURCE_DEPTH {
                 return;
             }
-            let Ok(entries) = std::fs::read_dir(path) else {
+            let Ok(names) = vars::sorted_names(path) else {
                 let file = db.add(path, String::new());
                 let message = format!(
                     "Unable to parse {} as an inventory source: the directory cannot be read",
@@ -517,10 +517,6 @@ fn read_path(
                 out.push(load_error(Span::new(file, 0, 0), message));
                 return;
             };
-            let mut names: Vec<_> = entries
-                .filter_map(|e| e.ok().map(|e| e.file_name()))
-                .collect();
-            names.sort();
             for name in names {
                 if !is_ignored(&name.to_string_lossy()) {
                     read_path(db, b, &path.join(&name), depth + 1, out);

@@ -229,18 +229,24 @@ fn find_vars_files(dir: &Path, name: &str, listed: impl Fn(&str) -> bool) -> Vec
     Vec::new()
 }
 
+/// The names in a directory, sorted: Ansible walks inventory sources and vars directories
+/// in this order, skipping entries it cannot read.
+pub(super) fn sorted_names(dir: &Path) -> std::io::Result<Vec<OsString>> {
+    let mut names: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// `_get_dir_vars_files`: sorted, recursive, skipping hidden and backup names.
 fn dir_vars_files(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) {
     if depth > MAX_DEPTH {
         return;
     }
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(names) = sorted_names(dir) else {
         return;
     };
-    let mut names: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.file_name()))
-        .collect();
-    names.sort();
     for name in names {
         let text = name.to_string_lossy();
         if text.starts_with('.') || text.ends_with('~') {
