@@ -7,8 +7,10 @@
 
 use mxlint::ansible::yaml11::{resolve_plain, Scalar};
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+#[path = "support/python.rs"]
+mod python;
 
 const PYTHON: &str = r#"
 import json, sys, yaml, datetime
@@ -28,14 +30,6 @@ for text in json.load(sys.stdin):
     else: out.append(None)
 json.dump(out, sys.stdout)
 "#;
-
-fn python_has_yaml() -> bool {
-    Command::new("python3")
-        .args(["-c", "import yaml"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
 
 fn corpus() -> Vec<String> {
     let mut texts: Vec<String> = [
@@ -175,28 +169,16 @@ fn python_repr(f: f64) -> String {
 
 #[test]
 fn plain_scalars_resolve_like_pyyaml() {
-    if !python_has_yaml() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but python3 with PyYAML is missing"
-        );
-        eprintln!("NOTICE: python3 with PyYAML not found; skipping the PyYAML oracle test");
+    if !python::has_yaml() {
+        python::skip_or_fail("python3 with PyYAML", "the PyYAML oracle test");
         return;
     }
     let texts = corpus();
-    let mut child = Command::new("python3")
-        .args(["-c", PYTHON])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&texts).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = python::run(
+        PYTHON,
+        &serde_json::to_string(&texts).unwrap(),
+        Stdio::inherit(),
+    );
     let theirs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let mut compared = 0;
     let mut mismatches = Vec::new();

@@ -8,9 +8,11 @@
 use mxlint::ansible::yaml::{load, Node, Value, YamlError};
 use mxlint::source::FileId;
 use serde_json::{json, Value as Json};
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
+
+#[path = "support/python.rs"]
+mod python;
 
 const FILE: FileId = FileId(7);
 
@@ -182,20 +184,8 @@ fn needs_ansible(text: &str) -> bool {
         .any(|tag| text.contains(tag))
 }
 
-fn python_has_yaml() -> bool {
-    Command::new("python3")
-        .args(["-c", "import yaml"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 fn skip_or_fail(what: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {what} is missing"
-    );
-    eprintln!("NOTICE: {what} not found; skipping part of the PyYAML oracle test");
+    python::skip_or_fail(what, "part of the PyYAML oracle test");
 }
 
 fn run_python(texts: &[&str]) -> Vec<Json> {
@@ -203,20 +193,11 @@ fn run_python(texts: &[&str]) -> Vec<Json> {
         .iter()
         .map(|t| json!({"text": t, "ansible": needs_ansible(t)}))
         .collect();
-    let mut child = Command::new("python3")
-        .args(["-c", PYTHON])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null()) // Ansible's duplicate-key and deprecation warnings
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&input).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = python::run(
+        PYTHON,
+        &serde_json::to_string(&input).unwrap(),
+        Stdio::null(), // Ansible's duplicate-key and deprecation warnings
+    );
     assert!(out.status.success(), "the oracle script failed");
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -241,7 +222,7 @@ fn agrees(text: &str, expected: &Json, got: &Json) -> bool {
 
 #[test]
 fn documents_load_like_pyyaml() {
-    if !python_has_yaml() {
+    if !python::has_yaml() {
         skip_or_fail("python3 with PyYAML");
         return;
     }
