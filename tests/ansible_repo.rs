@@ -65,6 +65,25 @@ fn check_json_with_config(repo: &Path, config: &str) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// `mxlint show --format json --host HOST REPO`, and the imap service's effective vsz limit.
+fn shown_imap_limit(repo: &Path, host: &str) -> Value {
+    let out = mxlint()
+        .args(["show", "--isolated", "--format", "json", "--host", host])
+        .arg(repo)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let services = json["services"].as_array().unwrap();
+    let imap = services.iter().find(|s| s["name"] == "imap").unwrap();
+    imap["vsz_limit"].clone()
+}
+
 fn write_repo(root: &Path, files: &[(&str, &str)]) {
     for (path, text) in files {
         let path = root.join(path);
@@ -157,26 +176,10 @@ fn render_prints_what_ansible_would_write_for_the_host() {
 
 #[test]
 fn show_prints_the_host_model() {
-    let out = mxlint()
-        .args([
-            "show",
-            "--format",
-            "json",
-            "--host",
-            "imap02.us.example.org",
-        ])
-        .arg(example())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let imap = json["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "imap")
-        .unwrap();
-    assert_eq!(imap["vsz_limit"], 512u64 << 20);
+    assert_eq!(
+        shown_imap_limit(&example(), "imap02.us.example.org"),
+        512u64 << 20
+    );
 }
 
 #[test]
@@ -225,19 +228,7 @@ fn a_value_only_known_at_deploy_time_silences_the_checks_that_need_it() {
     let codes: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(codes, ["MX105"], "{found:#?}");
     // `show` marks the limit unknown instead of guessing the compiled default.
-    let out = mxlint()
-        .args(["show", "--isolated", "--format", "json", "--host", "mx1"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let imap = json["services"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "imap")
-        .unwrap();
-    assert_eq!(imap["vsz_limit"], "unknown", "{imap}");
+    assert_eq!(shown_imap_limit(dir.path(), "mx1"), "unknown");
 }
 
 #[test]

@@ -595,9 +595,6 @@ impl Loader<'_> {
             return;
         };
         let mut inner = scope.clone();
-        if let Some(args) = target.as_map() {
-            let _ = args;
-        }
         if let Some(v) = node.get("vars") {
             merge_mapping(&mut inner.vars, v);
         }

@@ -305,8 +305,8 @@ impl Renderer {
                 }
                 Ok(_) => break,
                 Err(err) => {
-                    let problem = self.error_problem(&err, &ctx, &path, body, body_offset);
-                    let next = undefined_root_name(&err, &problem, &poisoned);
+                    let problem = self.error_problem(&err, &ctx, &path, body_offset);
+                    let next = undefined_root_name(&problem, &poisoned);
                     let is_undefined = matches!(problem.kind, ProblemKind::Undefined { .. });
                     if !is_undefined {
                         let mut problems = ctx.take_problems(&path, body, body_offset, &[]);
@@ -378,7 +378,7 @@ impl Renderer {
         let ctx = RenderCtx::new(self.vars_env.clone(), fleet, &job, Vec::new());
         let value = compiled
             .eval(RootScope::root(&ctx, host))
-            .map_err(|err| self.error_problem(&err, &ctx, &name, expr, 0))?;
+            .map_err(|err| self.error_problem(&err, &ctx, &name, 0))?;
         if ctx.touched_unknown() || value::is_unknown(&value) {
             return Ok(None);
         }
@@ -395,21 +395,13 @@ impl Renderer {
         Ok(Some(value.is_true()))
     }
 
-    fn error_problem(
-        &self,
-        err: &Error,
-        ctx: &RenderCtx,
-        path: &Path,
-        body: &str,
-        offset: usize,
-    ) -> Problem {
+    fn error_problem(&self, err: &Error, ctx: &RenderCtx, path: &Path, offset: usize) -> Problem {
         let in_template = err.name().is_none_or(|n| Path::new(n) == path);
         let range = in_template
             .then(|| err.range())
             .flatten()
             .map(|r| shift(r, offset));
         let (kind, message) = classify(err, ctx, &self.base);
-        let _ = body;
         Problem {
             kind,
             message,
@@ -619,11 +611,10 @@ fn undefined_name(detail: &str) -> Option<String> {
 
 /// The root variable to bind to an undefined marker for the next pass, if the undefined
 /// name is a plain variable not yet bound.
-fn undefined_root_name(err: &Error, problem: &Problem, poisoned: &[String]) -> Option<String> {
+fn undefined_root_name(problem: &Problem, poisoned: &[String]) -> Option<String> {
     let ProblemKind::Undefined { name } = &problem.kind else {
         return None;
     };
-    let _ = err;
     let root = name.split(['.', '[']).next()?.to_string();
     (!name.contains(['.', '[']) && !poisoned.contains(&root)).then_some(root)
 }
