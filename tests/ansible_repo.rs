@@ -391,9 +391,15 @@ fn a_repository_that_renders_only_conf_d_files_is_checked_against_the_stock_main
     assert_eq!(code, "MX301");
     assert!(path.contains("stock 2.3"), "{path}");
     assert_eq!(hosts, &["mx1"]);
-    // No fix may be offered for a file that is not in the repository.
+    // No fix may be offered for a file that is not in the repository, and the message says
+    // which files it assumed.
     let json = check_json(dir.path(), &[]);
     assert!(json["diagnostics"][0]["fix"].is_null(), "{json}");
+    let message = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("assuming the target's stock files for") && message.contains("local.conf"),
+        "{message}"
+    );
 }
 
 /// A layout the examples do not use: inventory directory with its own group_vars, playbook in

@@ -5,6 +5,7 @@ use super::{Context, Rule};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::dovecot::{LimitOrigin, MAILBOX_SERVICES};
 use crate::model::size::format_size_compact;
+use crate::parse::dovecot::Note;
 
 pub static RULE: Rule = Rule {
     code: "MX301",
@@ -33,8 +34,28 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let minimum = format_size_compact(cx.settings.min_vsz_limit);
     let line = format!("default_vsz_limit = {minimum}{}", cx.dovecot.newline);
     let at = cx.dovecot.insert_point;
+    // On a rendered host, includes the repository does not produce are the target's stock
+    // files, assumed to set no limit: say so, since that is an assumption.
+    let assumed: Vec<&str> = cx
+        .dovecot
+        .document
+        .notes
+        .iter()
+        .filter_map(|n| match n {
+            Note::IncludeNotRendered { pattern, .. } => Some(pattern.as_str()),
+            _ => None,
+        })
+        .collect();
+    let stock = if assumed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (assuming the target's stock files for {}, which set no limit)",
+            assumed.join(", ")
+        )
+    };
     out.push(
-        Diagnostic::new(&RULE, at, "`default_vsz_limit` is not set: services run with the compiled default of 256M")
+        Diagnostic::new(&RULE, at, format!("`default_vsz_limit` is not set: services run with the compiled default of 256M{stock}"))
             .label(format!("add `default_vsz_limit = {minimum}` here"))
             .help(format!(
                 "{} can be killed with \"error 83 (Out of memory)\" once a mailbox index outgrows 256M; set `default_vsz_limit = {minimum}` (or more)",
