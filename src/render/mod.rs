@@ -174,8 +174,9 @@ pub struct RenderJob {
     pub dest: String,
     pub overrides: TemplateOptions,
     pub controller: Controller,
-    /// `ansible_play_hosts`; every host of the fleet when `None`.
-    pub play_hosts: Option<Vec<String>>,
+    /// `ansible_play_hosts`; every host of the fleet when `None`. Shared: one list per play,
+    /// not one copy per render.
+    pub play_hosts: Option<Arc<[String]>>,
     pub role_path: Option<PathBuf>,
     /// Names that exist only during the deploy (a task's `register:`, `set_fact` values that
     /// depend on one): name → why. They render as unknown values, never as undefined.

@@ -44,7 +44,7 @@ pub(crate) struct JobInfo {
     pub dest: String,
     pub fullpath: PathBuf,
     pub controller: super::Controller,
-    pub play_hosts: Option<Vec<String>>,
+    pub play_hosts: Option<Arc<[String]>>,
     pub role_path: Option<PathBuf>,
     pub search_paths: Vec<PathBuf>,
     /// Names only the deploy defines (registered results, `set_fact` over them): name → why.

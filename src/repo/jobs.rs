@@ -117,7 +117,7 @@ impl Session<'_> {
         let project = self.project;
         for (index, play) in project.plays.iter().enumerate() {
             let hosts = self.play_hosts(play);
-            let names: Vec<String> = hosts
+            let names: Arc<[String]> = hosts
                 .iter()
                 .map(|&h| self.fleet.hosts()[h].name.clone())
                 .collect();
@@ -212,7 +212,7 @@ impl Session<'_> {
         vars
     }
 
-    fn task_for_host(&mut self, task: &Task, play: &Play, host: usize, play_hosts: &[String]) {
+    fn task_for_host(&mut self, task: &Task, play: &Play, host: usize, play_hosts: &Arc<[String]>) {
         let vars = self.task_vars(task, play, host);
         if !self.conditions_hold(task, host, &vars) {
             return;
@@ -471,7 +471,7 @@ impl Session<'_> {
         outcome.text
     }
 
-    fn job(&mut self, job: &Job<'_>, play_hosts: &[String]) {
+    fn job(&mut self, job: &Job<'_>, play_hosts: &Arc<[String]>) {
         let task = job.task;
         let Some(dest_node) = task.arg("dest").or_else(|| task.arg("path")) else {
             return;
@@ -518,7 +518,7 @@ impl Session<'_> {
         at: Span,
         dest: String,
         kind: ConfigKind,
-        play_hosts: &[String],
+        play_hosts: &Arc<[String]>,
     ) {
         let Some(src) = self.render_string(src, at, job.host, &job.vars) else {
             return;
@@ -553,7 +553,7 @@ impl Session<'_> {
         render_job.runtime = self.runtime.get(&job.host).cloned().unwrap_or_default();
         render_job.src = src;
         render_job.dest = dest.clone();
-        render_job.play_hosts = Some(play_hosts.to_vec());
+        render_job.play_hosts = Some(play_hosts.clone());
         render_job.role_path = job.task.role.map(|r| self.project.roles[r].dir.clone());
         render_job.controller.playbook_dir = Some(self.project.plays[job.task.play].dir.clone());
         let outcome = self.renderer.render(self.fleet, &render_job);

@@ -349,23 +349,26 @@ fn map_to_templates(files: &[&RenderedFile], mut d: Diagnostic) -> Diagnostic {
 
 /// One diagnostic per distinct finding, listing every host it occurs on (in host order).
 fn merge_hosts(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    let mut merged: IndexMap<String, Diagnostic> = IndexMap::new();
+    // Keyed by what the finding says and where; the set keeps host merging linear.
+    let mut merged: IndexMap<String, (Diagnostic, std::collections::HashSet<String>)> =
+        IndexMap::new();
     for d in findings {
         let key = identity(&d);
         match merged.get_mut(&key) {
-            Some(existing) => {
+            Some((existing, seen)) => {
                 for host in d.hosts {
-                    if !existing.hosts.contains(&host) {
+                    if seen.insert(host.clone()) {
                         existing.hosts.push(host);
                     }
                 }
             }
             None => {
-                merged.insert(key, d);
+                let seen = d.hosts.iter().cloned().collect();
+                merged.insert(key, (d, seen));
             }
         }
     }
-    let mut out: Vec<Diagnostic> = merged.into_values().collect();
+    let mut out: Vec<Diagnostic> = merged.into_values().map(|(d, _)| d).collect();
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }
