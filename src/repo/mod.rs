@@ -102,7 +102,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
     let sources = discover::inventory_sources(root, &options.inventory, &cfg);
     let (inventory, found) = Inventory::load(&mut db, &sources);
     diagnostics.extend(found);
-    let playbooks = playbooks(&mut db, root, options);
+    let playbooks = playbooks(root, options);
     let (project, found) = playbook::load(&mut db, &cfg, &playbooks);
     diagnostics.extend(found);
     let extra = extra_vars::parse(&mut db, root, &options.extra_vars, &mut diagnostics);
@@ -150,7 +150,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
 }
 
 /// The playbooks to read: the given ones, else root playbooks that no other one imports.
-fn playbooks(db: &mut SourceDb, root: &Path, options: &RepoOptions) -> Vec<PathBuf> {
+fn playbooks(root: &Path, options: &RepoOptions) -> Vec<PathBuf> {
     if !options.playbooks.is_empty() {
         return options.playbooks.clone();
     }
@@ -175,7 +175,6 @@ fn playbooks(db: &mut SourceDb, root: &Path, options: &RepoOptions) -> Vec<PathB
         }
         found.push(path);
     }
-    let _ = db;
     found.retain(|p| !imported.contains(&canonical(p)));
     found
 }
