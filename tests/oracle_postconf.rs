@@ -1,0 +1,182 @@
+//! oracle_postconf: mxlint's `master.cf` reader against Debian's `postconf -F` (Postfix 3.7):
+//! the same entries in the same order with the same eight fields, the same "bad field count"
+//! line for refused files, and a warning for every logical line postconf skips.
+//!
+//! Needs `postconf` (`apt-get install --no-install-recommends postfix`; `.ci/run` installs it).
+//! Without it the test prints a notice and passes, unless `CI` is set.
+
+use mxlint::parse::postfix::{parse_master, MasterCf};
+use mxlint::source::FileId;
+use std::path::Path;
+use std::process::Command;
+
+fn postconf() -> Option<&'static str> {
+    ["postconf", "/usr/sbin/postconf"].into_iter().find(|p| {
+        Command::new(p)
+            .arg("-d")
+            .arg("mail_version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// The Debian stock master.cf plus hand-written and generated variants.
+fn corpus() -> Vec<String> {
+    let stock = "smtp      inet  n       -       y       -       -       smtpd\n#submission inet n       -       y       -       -       smtpd\n#  -o syslog_name=postfix/submission\npickup    unix  n       -       y       60      1       pickup\ncleanup   unix  n       -       y       -       0       cleanup\nqmgr      unix  n       -       n       300     1       qmgr\ntlsmgr    unix  -       -       y       1000?   1       tlsmgr\nrewrite   unix  -       -       y       -       -       trivial-rewrite\nbounce    unix  -       -       y       -       0       bounce\nsmtp      unix  -       -       y       -       -       smtp\nrelay     unix  -       -       y       -       -       smtp\n        -o syslog_name=postfix/$service_name\nlocal     unix  -       n       n       -       -       local\nmaildrop  unix  -       n       n       -       -       pipe\n  flags=DRXhu user=vmail argv=/usr/bin/maildrop -d ${recipient}\n";
+    let mut out = vec![
+        stock.to_string(),
+        "smtp inet n - y - - smtpd\nsmtp inet n - y - 10 smtpd\n  -o smtpd_tls_wrappermode=yes\n".into(),
+        "submission inet n - y - - smtpd\n\t-o syslog_name=postfix/submission\n# comment inside\n\n -o smtpd_tls_security_level=encrypt\n".into(),
+        "127.0.0.1:10025 inet n - n - - smtpd -o content_filter=\n[::1]:2525 inet n - n - - smtpd\n".into(),
+        "smtp inet n\n  - y - - smtpd\n".into(),
+        "smtp inet n - y - - smtpd\nbad line\n  continued here\nx\n".into(),
+        "  leading inet n - y - - smtpd\n  -o a=b\nsmtp inet n - y - - smtpd\n".into(),
+        "# only comments\n\n   \n".into(),
+        "smtps inet n - y - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes\n".into(),
+        "smtp\tinet\tn\t-\ty\t-\t-\tsmtpd\r\n".into(),
+        "a b c d e f g\n".into(),
+        "smtp inet n - y - - smtpd\n# ümlaut comment\n  -o a=b\n".into(),
+    ];
+    // Generated: fields, continuations, comments and blank lines in many arrangements.
+    let pieces = [
+        "smtp inet n - y - - smtpd\n",
+        "submission inet n - y - - smtpd\n",
+        "  -o syslog_name=postfix/submission\n",
+        "\t-o smtpd_tls_wrappermode=yes\n",
+        "# commented out\n",
+        "\n",
+        "10025 inet n - n - - smtpd\n",
+        "smtp inet n - y - 20 postscreen\n",
+        "x y\n",
+    ];
+    let mut seed = 0x2545_f491_u64;
+    for _ in 0..30 {
+        let mut text = String::new();
+        for _ in 0..6 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        out.push(text);
+    }
+    out
+}
+
+/// `postconf -F` output: entries of eight `service/type/field = value` lines.
+fn entries(stdout: &str) -> Vec<Vec<String>> {
+    let values: Vec<String> = stdout
+        .lines()
+        .map(|l| l.split_once(" = ").map_or("", |(_, v)| v).to_string())
+        .collect();
+    values.chunks(8).map(<[String]>::to_vec).collect()
+}
+
+fn ours(cf: &MasterCf) -> Vec<Vec<String>> {
+    cf.entries
+        .iter()
+        .map(|e| {
+            let command: Vec<&str> = e.command.iter().map(|f| f.text.as_str()).collect();
+            vec![
+                e.service.text.clone(),
+                e.kind.text.clone(),
+                e.private.text.clone(),
+                e.unprivileged.text.clone(),
+                e.chroot.text.clone(),
+                e.wakeup.text.clone(),
+                e.process_limit.text.clone(),
+                command.join(" "),
+            ]
+        })
+        .collect()
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
+#[test]
+fn master_cf_reads_like_postconf() {
+    let Some(postconf) = postconf() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but postconf is missing"
+        );
+        eprintln!("NOTICE: postconf not found; skipping the postconf oracle test");
+        return;
+    };
+    let mut failures = Vec::new();
+    for (i, text) in corpus().iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("master.cf"), text).unwrap();
+        std::fs::write(dir.path().join("main.cf"), "").unwrap();
+        let out = Command::new(postconf)
+            .arg("-c")
+            .arg(dir.path())
+            .arg("-F")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let cf = parse_master(FileId(0), text);
+        let verdict = check(
+            text,
+            &cf,
+            out.status.success(),
+            &String::from_utf8_lossy(&out.stdout),
+            &stderr,
+            dir.path(),
+        );
+        if let Err(why) = verdict {
+            failures.push(format!("case {i}: {why}\n--- master.cf ---\n{text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn check(
+    text: &str,
+    cf: &MasterCf,
+    ok: bool,
+    stdout: &str,
+    stderr: &str,
+    dir: &Path,
+) -> Result<(), String> {
+    let fatal = cf.errors.iter().find(|e| e.fatal);
+    if !ok {
+        let fatal =
+            fatal.ok_or_else(|| format!("postconf refused it, mxlint did not: {stderr}"))?;
+        let expected = format!(
+            "{}: line {}: {}",
+            dir.join("master.cf").display(),
+            line_of(text, fatal.span.start()),
+            fatal.message
+        );
+        return if stderr.contains(&expected) {
+            Ok(())
+        } else {
+            Err(format!("expected `{expected}` in {stderr}"))
+        };
+    }
+    if let Some(fatal) = fatal {
+        return Err(format!(
+            "mxlint refused `{}`, postconf did not",
+            fatal.message
+        ));
+    }
+    let warnings = cf.errors.len();
+    let theirs_warnings = stderr
+        .matches("logical line must not start with whitespace")
+        .count();
+    if warnings != theirs_warnings {
+        return Err(format!(
+            "{warnings} skipped lines, postconf warned {theirs_warnings} times: {stderr}"
+        ));
+    }
+    let (theirs, ours) = (entries(stdout), ours(cf));
+    if theirs != ours {
+        return Err(format!(
+            "entries differ:\n postconf: {theirs:?}\n mxlint:   {ours:?}"
+        ));
+    }
+    Ok(())
+}
