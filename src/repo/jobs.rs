@@ -306,11 +306,8 @@ impl Session<'_> {
                 span: at,
             });
         }
-        let rendered = self.render_quietly(&format!("{{{{ ({expr}) | to_json }}}}"), host, vars)?;
-        let docs = crate::ansible::yaml::load(FileId(u32::MAX), &rendered).ok()?;
-        let mut node = docs.into_iter().next()?;
-        respan(&mut node, at);
-        Some(node)
+        let rendered = self.render_quietly(&as_json(expr), host, vars)?;
+        json_node(&rendered, at)
     }
 
     fn render_quietly(&self, text: &str, host: usize, vars: &Vars) -> Option<String> {
@@ -441,12 +438,8 @@ impl Session<'_> {
 
     /// Evaluates an expression to data by rendering it as JSON and reading that back.
     fn evaluate(&mut self, expr: &str, at: Span, host: usize, vars: &Vars) -> Option<Node> {
-        let text = self.render_string(&format!("{{{{ ({expr}) | to_json }}}}"), at, host, vars)?;
-        let scratch = FileId(u32::MAX);
-        let docs = crate::ansible::yaml::load(scratch, &text).ok()?;
-        let mut node = docs.into_iter().next()?;
-        respan(&mut node, at);
-        Some(node)
+        let text = self.render_string(&as_json(expr), at, host, vars)?;
+        json_node(&text, at)
     }
 
     /// Renders a task argument (module arguments are templates too).
@@ -894,6 +887,19 @@ fn scalar(node: &Node) -> Option<String> {
         Value::Int(i) => Some(i.to_string()),
         _ => None,
     }
+}
+
+/// A template that prints an expression's value as JSON (how data is read back from Jinja).
+fn as_json(expr: &str) -> String {
+    format!("{{{{ ({expr}) | to_json }}}}")
+}
+
+/// The data of a rendered JSON text, every node placed at `at` (where it was written).
+fn json_node(text: &str, at: Span) -> Option<Node> {
+    let docs = crate::ansible::yaml::load(FileId(u32::MAX), text).ok()?;
+    let mut node = docs.into_iter().next()?;
+    respan(&mut node, at);
+    Some(node)
 }
 
 fn respan(node: &mut Node, span: Span) {
