@@ -54,6 +54,109 @@ pub struct Settings {
     pub facts: Option<String>,
     /// `dest-kinds:` destination path (or glob) → kind, for files outside the standard places.
     pub dest_kinds: Vec<(String, String)>,
+    /// `firewalld:` the target's firewalld.
+    pub firewalld: FirewalldSettings,
+    /// `fail2ban:` the target's fail2ban and the networks that must never be banned.
+    pub fail2ban: Fail2banSettings,
+}
+
+/// The firewalld release whose stock service definitions apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FirewalldVersion {
+    /// 1.x up to 2.0 (Debian 12 ships 1.3.3; RHEL 9 1.x): no `submission` service.
+    V1_3,
+    /// 2.1 and later (Fedora 40+): `submission` exists, `smtp-submission` includes it.
+    V2_1,
+}
+
+impl FirewalldVersion {
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let mut parts = text.split('.').map(|p| p.parse::<u32>().ok());
+        let major = parts.next()??;
+        let minor = parts.next().flatten().unwrap_or(0);
+        match (major, minor) {
+            (0, _) | (1, _) | (2, 0) => Some(FirewalldVersion::V1_3),
+            (2, _) | (3..=9, _) => Some(FirewalldVersion::V2_1),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirewalldVersion::V1_3 => "1.3",
+            FirewalldVersion::V2_1 => "2.1",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirewalldSettings {
+    pub version: FirewalldVersion,
+    /// The zone tasks and commands without `zone` change (`FedoraServer` on Fedora Server).
+    pub default_zone: String,
+}
+
+impl Default for FirewalldSettings {
+    fn default() -> Self {
+        FirewalldSettings {
+            version: FirewalldVersion::V2_1,
+            default_zone: "public".into(),
+        }
+    }
+}
+
+/// The fail2ban release whose parsing rules apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Fail2banVersion {
+    /// 1.0.x (Debian 12): tabs do not separate `ignoreip` entries, a bad CIDR suffix is fatal.
+    V1_0,
+    /// 1.1.0 (Fedora 41/42): any whitespace separates, a bad suffix becomes a useless entry.
+    V1_1,
+    /// 1.1.1 and later: as 1.1.0, plus `file:` entries.
+    V1_1_1,
+}
+
+impl Fail2banVersion {
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.trim().split('.').map(|p| p.parse::<u32>().ok());
+        let major = parts.next()??;
+        let minor = parts.next().flatten().unwrap_or(0);
+        let patch = parts.next().flatten().unwrap_or(0);
+        match (major, minor, patch) {
+            (0, _, _) | (1, 0, _) => Some(Fail2banVersion::V1_0),
+            (1, 1, 0) => Some(Fail2banVersion::V1_1),
+            (1, _, _) => Some(Fail2banVersion::V1_1_1),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fail2banVersion::V1_0 => "1.0",
+            Fail2banVersion::V1_1 => "1.1",
+            Fail2banVersion::V1_1_1 => "1.1.1",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fail2banSettings {
+    pub version: Fail2banVersion,
+    /// Addresses and networks every mail jail must ignore (`trusted-networks:`).
+    pub trusted_networks: Vec<String>,
+    /// An Ansible variable holding more of them, read per host (`trusted-networks-var:`).
+    pub trusted_networks_var: Option<String>,
+}
+
+impl Default for Fail2banSettings {
+    fn default() -> Self {
+        Fail2banSettings {
+            version: Fail2banVersion::V1_1,
+            trusted_networks: Vec::new(),
+            trusted_networks_var: None,
+        }
+    }
 }
 
 /// The kinds `dest-kinds:` may name.
@@ -75,6 +178,8 @@ impl Default for Settings {
             selection: Selection::default(),
             facts: None,
             dest_kinds: Vec::new(),
+            firewalld: FirewalldSettings::default(),
+            fail2ban: Fail2banSettings::default(),
         }
     }
 }
@@ -130,6 +235,8 @@ pub struct FileConfig {
     pub fail_level: Option<Severity>,
     pub facts: Option<String>,
     pub dest_kinds: Vec<(String, String)>,
+    pub firewalld: FirewalldSettings,
+    pub fail2ban: Fail2banSettings,
 }
 
 /// A config file that cannot be used. `Display` gives `path:line:col: message`.
@@ -195,6 +302,8 @@ pub fn layer(file: FileConfig, cli: &Overrides, path: Option<PathBuf>) -> Config
             selection,
             facts: file.facts,
             dest_kinds: file.dest_kinds,
+            firewalld: file.firewalld,
+            fail2ban: file.fail2ban,
         },
         fail_level: cli
             .fail_level
@@ -298,6 +407,23 @@ struct RawFile {
     fail_level: Option<Spanned<String>>,
     facts: Option<serde_json::Map<String, serde_json::Value>>,
     dest_kinds: Option<std::collections::BTreeMap<String, Spanned<String>>>,
+    firewalld: Option<RawFirewalld>,
+    fail2ban: Option<RawFail2ban>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFirewalld {
+    version: Option<Spanned<String>>,
+    default_zone: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFail2ban {
+    version: Option<Spanned<String>>,
+    trusted_networks: Option<Vec<Spanned<String>>>,
+    trusted_networks_var: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -390,9 +516,67 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
         }
         dest_kinds.push((dest, kind.value));
     }
+    let mut firewalld = FirewalldSettings::default();
+    let raw_firewalld = raw.firewalld.unwrap_or_default();
+    if let Some(v) = raw_firewalld.version {
+        firewalld.version = FirewalldVersion::parse(&v.value).ok_or_else(|| {
+            at(
+                &v,
+                format!(
+                    "firewalld.version: expected a release such as \"1.3\" or \"2.1\", found `{}`",
+                    v.value
+                ),
+            )
+        })?;
+    }
+    if let Some(zone) = raw_firewalld.default_zone {
+        let valid = !zone.value.is_empty()
+            && zone
+                .value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-+/".contains(c));
+        if !valid {
+            return Err(at(
+                &zone,
+                format!(
+                    "firewalld.default-zone: `{}` is not a zone name (letters, digits, `_`, `-`, `+`, `/`)",
+                    zone.value
+                ),
+            ));
+        }
+        firewalld.default_zone = zone.value;
+    }
+    let mut fail2ban = Fail2banSettings::default();
+    let raw_fail2ban = raw.fail2ban.unwrap_or_default();
+    if let Some(v) = raw_fail2ban.version {
+        fail2ban.version = Fail2banVersion::parse(&v.value).ok_or_else(|| {
+            at(
+                &v,
+                format!(
+                    "fail2ban.version: expected a release such as \"1.0\" or \"1.1\", found `{}`",
+                    v.value
+                ),
+            )
+        })?;
+    }
+    for net in raw_fail2ban.trusted_networks.unwrap_or_default() {
+        if crate::net::Network::parse(&net.value).is_none() {
+            return Err(at(
+                &net,
+                format!(
+                    "fail2ban.trusted-networks: `{}` is not an address or network (such as 198.51.100.0/24 or 2001:db8::/32)",
+                    net.value
+                ),
+            ));
+        }
+        fail2ban.trusted_networks.push(net.value);
+    }
+    fail2ban.trusted_networks_var = raw_fail2ban.trusted_networks_var.map(|v| v.value);
     Ok(FileConfig {
         facts,
         dest_kinds,
+        firewalld,
+        fail2ban,
         dovecot_version,
         min_vsz_limit,
         select,

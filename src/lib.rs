@@ -25,6 +25,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod fix;
 pub mod model;
+pub mod net;
 pub mod parse;
 pub mod redact;
 pub mod render;

@@ -16,7 +16,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for note in &cx.dovecot.document.notes {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
+    for note in &dovecot.document.notes {
         let Note::ContinuationDropped {
             backslash,
             pending,

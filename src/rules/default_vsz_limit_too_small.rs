@@ -16,7 +16,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let Some(global) = cx.dovecot.default_vsz_limit else {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
+    let Some(global) = dovecot.default_vsz_limit else {
         return;
     };
     let VszLimit::Bytes(bytes) = global.limit else {

@@ -18,12 +18,15 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
     // In the order of MAILBOX_SERVICES: imap first, the usual victim.
     let at_default: Vec<&str> = MAILBOX_SERVICES
         .iter()
         .copied()
         .filter(|name| {
-            cx.dovecot
+            dovecot
                 .service(name)
                 .is_some_and(|s| s.enabled && s.origin == LimitOrigin::Compiled)
         })
@@ -32,12 +35,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         return;
     }
     let minimum = format_size_compact(cx.settings.min_vsz_limit);
-    let line = format!("default_vsz_limit = {minimum}{}", cx.dovecot.newline);
-    let at = cx.dovecot.insert_point;
+    let line = format!("default_vsz_limit = {minimum}{}", dovecot.newline);
+    let at = dovecot.insert_point;
     // On a rendered host, includes the repository does not produce are the target's stock
     // files, assumed to set no limit: say so, since that is an assumption.
-    let assumed: Vec<&str> = cx
-        .dovecot
+    let assumed: Vec<&str> = dovecot
         .document
         .notes
         .iter()

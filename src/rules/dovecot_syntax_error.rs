@@ -15,8 +15,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for problem in cx
-        .dovecot
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
+    for problem in dovecot
         .problems
         .iter()
         .filter(|p| p.kind == ProblemKind::Syntax)

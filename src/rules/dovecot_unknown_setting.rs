@@ -16,7 +16,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for problem in &cx.dovecot.problems {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
+    for problem in &dovecot.problems {
         let ProblemKind::UnknownSetting {
             key,
             suggestion: Some(suggestion),
@@ -31,7 +34,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                     || {
                         format!(
                             "`{key}` is not a Dovecot {} setting; the closest one is `{suggestion}`",
-                            cx.dovecot.version.as_str()
+                            dovecot.version.as_str()
                         )
                     },
                     str::to_string,

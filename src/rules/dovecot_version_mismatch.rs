@@ -16,9 +16,12 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for problem in &cx.dovecot.problems {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
+    for problem in &dovecot.problems {
         if let ProblemKind::Version { help } = &problem.kind {
-            let label = format!("read as Dovecot {}", cx.dovecot.version.as_str());
+            let label = format!("read as Dovecot {}", dovecot.version.as_str());
             out.push(
                 Diagnostic::new(&RULE, problem.span, problem.message.clone())
                     .label(label)

@@ -23,10 +23,22 @@ pub(crate) mod unevaluated_lookup;
 mod vsz_limit_invalid_for_version;
 mod vsz_setting_without_effect;
 
-/// What a rule's `check` sees.
+/// What a rule's `check` sees: the settings and whichever parts of a host's mail stack the
+/// run has (a plain Dovecot file gives only `dovecot`). A rule returns at once when the part
+/// it reads is absent.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
-    pub dovecot: &'a DovecotConfig,
     pub settings: &'a Settings,
+    pub dovecot: Option<&'a DovecotConfig>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(settings: &'a Settings) -> Self {
+        Context {
+            settings,
+            dovecot: None,
+        }
+    }
 }
 
 /// One rule: identity, default severity, doc and check function.
@@ -124,7 +136,7 @@ impl Selection {
 /// Help for a finding on a file's first key when the file starts with a UTF-8 byte order mark,
 /// which Dovecot reads as part of that key (MX201 and MX205 both meet it).
 fn byte_order_mark_help(cx: &Context, at: crate::source::Span) -> Option<&'static str> {
-    let bom = cx.dovecot.document.notes.iter().any(|n| {
+    let bom = cx.dovecot?.document.notes.iter().any(|n| {
         matches!(n, crate::parse::dovecot::Note::ByteOrderMark { span } if span.file == at.file && at.start() <= span.end())
     });
     bom.then_some("the file starts with a UTF-8 byte order mark, which Dovecot reads as part of the first key: save the file without it")
@@ -135,10 +147,17 @@ fn found_by_stage(_: &Context, _: &mut Vec<Diagnostic>) {}
 
 /// Runs every enabled rule over one Dovecot configuration.
 pub fn check_dovecot(dovecot: &DovecotConfig, settings: &Settings) -> Vec<Diagnostic> {
-    let cx = Context { dovecot, settings };
+    check(&Context {
+        dovecot: Some(dovecot),
+        ..Context::new(settings)
+    })
+}
+
+/// Runs every enabled rule over what `cx` holds.
+pub fn check(cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for rule in ALL.iter().filter(|r| settings.selection.enabled(r)) {
-        (rule.check)(&cx, &mut out);
+    for rule in ALL.iter().filter(|r| cx.settings.selection.enabled(r)) {
+        (rule.check)(cx, &mut out);
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out

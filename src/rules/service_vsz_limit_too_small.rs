@@ -17,9 +17,11 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
     let min = cx.settings.min_vsz_limit;
-    for s in cx
-        .dovecot
+    for s in dovecot
         .services
         .iter()
         .filter(|s| s.enabled && s.opens_mailboxes)

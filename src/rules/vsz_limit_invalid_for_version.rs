@@ -16,7 +16,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    let help = match cx.dovecot.version {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
+    let help = match dovecot.version {
         DovecotVersion::V2_3 => {
             "in 2.3 write `0` for no limit (`unlimited` is 2.4 syntax), and at least 1M otherwise"
         }
@@ -24,8 +27,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             "in 2.4 write `unlimited` for no limit (`0` is refused), and at least 1M otherwise"
         }
     };
-    for problem in cx
-        .dovecot
+    for problem in dovecot
         .problems
         .iter()
         .filter(|p| p.kind == ProblemKind::VszInvalid)

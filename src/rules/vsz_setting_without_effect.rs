@@ -15,7 +15,10 @@ pub static RULE: Rule = Rule {
 };
 
 fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
-    for n in &cx.dovecot.no_effect {
+    let Some(dovecot) = cx.dovecot else {
+        return;
+    };
+    for n in &dovecot.no_effect {
         let help = if n.section.starts_with("service ") {
             format!(
                 "inside `{}` write `vsz_limit`; `{}` is only read at top level",
