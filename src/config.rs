@@ -694,7 +694,7 @@ mod tests {
 
     #[test]
     fn reads_every_key() {
-        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nselect: [MX3]\nignore:\n  - default-vsz-limit-unset\nfail-level: warning\nfacts:\n  ansible_memtotal_mb: 8192\n";
+        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nselect: [MX3]\nignore:\n  - default-vsz-limit-unset\nfail-level: warning\nfacts:\n  ansible_memtotal_mb: 8192\nfirewalld:\n  version: \"1.3.3\"\n  default-zone: FedoraServer\nfail2ban:\n  version: \"1.0\"\n  trusted-networks: [198.51.100.0/24, \"2001:db8::/48\"]\n  trusted-networks-var: admin_networks\n";
         let config = parse_str(text).unwrap();
         assert_eq!(
             config,
@@ -706,8 +706,31 @@ mod tests {
                 fail_level: Some(Severity::Warning),
                 facts: Some(r#"{"ansible_memtotal_mb":8192}"#.to_string()),
                 dest_kinds: Vec::new(),
+                firewalld: FirewalldSettings {
+                    version: FirewalldVersion::V1_3,
+                    default_zone: "FedoraServer".into(),
+                },
+                fail2ban: Fail2banSettings {
+                    version: Fail2banVersion::V1_0,
+                    trusted_networks: vec!["198.51.100.0/24".into(), "2001:db8::/48".into()],
+                    trusted_networks_var: Some("admin_networks".into()),
+                },
             }
         );
+    }
+
+    #[test]
+    fn bad_firewalld_and_fail2ban_values_are_errors_at_their_place() {
+        let e = parse_str("firewalld:\n  version: banana\n").unwrap_err();
+        assert_eq!(e.position, Some((2, 12)), "{e}");
+        assert!(e.message.contains("firewalld.version"), "{e}");
+        let e = parse_str("fail2ban:\n  trusted-networks:\n    - 10.0.0.0/abc\n").unwrap_err();
+        assert_eq!(e.position, Some((3, 7)), "{e}");
+        assert!(e.message.contains("not an address or network"), "{e}");
+        let e = parse_str("firewalld:\n  default-zone: \"my zone\"\n").unwrap_err();
+        assert!(e.message.contains("not a zone name"), "{e}");
+        let e = parse_str("fail2ban:\n  versoin: \"1.1\"\n").unwrap_err();
+        assert!(e.message.contains("versoin"), "{e}");
     }
 
     #[test]
@@ -806,6 +829,8 @@ mod tests {
             fail_level: Some(Severity::Warning),
             facts: None,
             dest_kinds: Vec::new(),
+            firewalld: FirewalldSettings::default(),
+            fail2ban: Fail2banSettings::default(),
         };
         let from_file = layer(file.clone(), &Overrides::default(), None);
         assert_eq!(
