@@ -79,6 +79,12 @@ pub struct Task {
     pub handler: bool,
     /// `register:`: a result that only exists during the deploy.
     pub register: Option<String>,
+    /// `name:` as written.
+    pub name: Option<String>,
+    /// `notify:` handler names (or `listen` topics).
+    pub notify: Vec<String>,
+    /// A handler's `listen:` topics.
+    pub listen: Vec<String>,
 }
 
 impl Task {
@@ -665,7 +671,27 @@ impl Loader<'_> {
                 .get("register")
                 .and_then(|r| r.as_str())
                 .map(str::to_string),
+            name: node
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_string),
+            notify: string_list(node.get("notify")),
+            listen: string_list(node.get("listen")),
         });
+    }
+}
+
+/// A keyword that takes one string or a list of them (`notify:`, `listen:`).
+fn string_list(node: Option<&Node>) -> Vec<String> {
+    match node {
+        Some(n) => match n.as_seq() {
+            Some(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+            None => n.as_str().map(|s| vec![s.to_string()]).unwrap_or_default(),
+        },
+        None => Vec::new(),
     }
 }
 
@@ -727,7 +753,8 @@ fn free_form_or_mapping(db: &SourceDb, node: &Node) -> Vec<(String, Node)> {
     };
     // Offsets inside the string are exact only when the file holds the string verbatim.
     let verbatim = db.text(node.span) == text;
-    let mut out = Vec::new();
+    // The whole string too, as Ansible keeps it for command/shell (`_raw_params`).
+    let mut out = vec![("_raw_params".to_string(), node.clone())];
     for (start, word) in split_words(text) {
         let Some(eq) = word.find('=') else { continue };
         let key = &word[..eq];

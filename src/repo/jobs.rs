@@ -6,6 +6,7 @@
 //! file that may be deployed is checked), loops are expanded, `src`/`dest` are templated, and the
 //! template is rendered. The destination decides what kind of configuration the file is.
 
+use super::firewall::{is_firewall_cmd, ActionOrigin, ActionTarget, FirewallAction, Reload};
 use super::map::{Piece, SpanMap};
 use super::RenderedFile;
 use crate::ansible::inventory::Inventory;
@@ -28,7 +29,13 @@ pub enum ConfigKind {
     /// Any other file under `/etc/dovecot/`: a candidate for the main file's `!include`s.
     DovecotInclude,
     Fail2banJail,
+    /// Any other file under `/etc/fail2ban/` (`fail2ban.local`, files jails include).
+    Fail2banFile,
     FirewalldZone,
+    /// `/etc/firewalld/services/*.xml`: user services, whose names zones may use.
+    FirewalldService,
+    /// `/etc/firewalld/firewalld.conf` (`DefaultZone=`).
+    FirewalldConf,
     PostfixMaster,
     PostfixMain,
     Other,
@@ -74,9 +81,14 @@ impl ConfigKind {
             "/etc/fail2ban/jail.local" | "/etc/fail2ban/jail.conf" => ConfigKind::Fail2banJail,
             _ if dest.starts_with("/etc/dovecot/") => ConfigKind::DovecotInclude,
             _ if dest.starts_with("/etc/fail2ban/jail.d/") => ConfigKind::Fail2banJail,
+            _ if dest.starts_with("/etc/fail2ban/") => ConfigKind::Fail2banFile,
             _ if dest.starts_with("/etc/firewalld/zones/") && dest.ends_with(".xml") => {
                 ConfigKind::FirewalldZone
             }
+            _ if dest.starts_with("/etc/firewalld/services/") && dest.ends_with(".xml") => {
+                ConfigKind::FirewalldService
+            }
+            "/etc/firewalld/firewalld.conf" => ConfigKind::FirewalldConf,
             _ => ConfigKind::Other,
         }
     }
@@ -103,6 +115,11 @@ pub(crate) struct Session<'a> {
     pub runtime: HashMap<usize, IndexMap<String, String>>,
     /// Names quoted in the repository's `filter_plugins/` and `test_plugins/` Python files.
     pub plugin_names: Vec<String>,
+    /// firewalld changes per host, in task order.
+    pub firewall: Vec<FirewallAction>,
+    pub reloads: Vec<Reload>,
+    /// The index of the task being evaluated (orders firewall changes and reloads).
+    pub order: usize,
 }
 
 /// One file-writing task for one host, after `when:` and with its loop item bound.
@@ -121,10 +138,21 @@ impl Session<'_> {
                 .iter()
                 .map(|&h| self.fleet.hosts()[h].name.clone())
                 .collect();
-            for task in project.tasks.iter().filter(|t| t.play == index) {
+            for (order, task) in project.tasks.iter().enumerate() {
+                if task.play != index {
+                    continue;
+                }
+                self.order = order;
                 for &host in &hosts {
                     match task.short_module() {
-                        "template" | "copy" => self.task_for_host(task, play, host, &names),
+                        "template" | "copy" | "firewalld" => {
+                            self.task_for_host(task, play, host, &names)
+                        }
+                        "command" | "shell" | "systemd" | "service" | "systemd_service"
+                            if touches_firewalld(task) =>
+                        {
+                            self.task_for_host(task, play, host, &names)
+                        }
                         "set_fact" => self.set_fact(task, play, host),
                         "include_vars" => self.include_vars(task, play, host),
                         _ => {}
@@ -142,6 +170,7 @@ impl Session<'_> {
         }
         self.files.sort_by_key(|f| f.host);
         self.file_index.clear();
+        super::firewall::mark_reloaded(&mut self.firewall, &self.reloads);
     }
 
     fn play_hosts(&mut self, play: &Play) -> Vec<usize> {
@@ -242,7 +271,7 @@ impl Session<'_> {
             return;
         }
         for (name, value) in &task.args {
-            if matches!(name.as_str(), "cacheable") {
+            if matches!(name.as_str(), "cacheable" | "_raw_params") {
                 continue;
             }
             let evaluated = match &value.value {
@@ -374,7 +403,12 @@ impl Session<'_> {
     ) -> Option<Vec<Node>> {
         let list = match &looping.items.value {
             Value::Str(text) if text.contains("{{") => {
-                self.evaluate(strip_braces(text), looping.items.span, host, vars)?
+                match self.plain_variable(text, host, vars) {
+                    // `loop: "{{ name }}"` over literal data: the items keep their places in
+                    // the vars file, so findings about one item point at it.
+                    Some(node) => node,
+                    None => self.evaluate(strip_braces(text), looping.items.span, host, vars)?,
+                }
             }
             _ => looping.items.clone(),
         };
@@ -436,6 +470,22 @@ impl Session<'_> {
         }
     }
 
+    /// The value of `{{ name }}` when it is a variable holding literal data (no templates).
+    fn plain_variable(&self, text: &str, host: usize, vars: &Vars) -> Option<Node> {
+        let expr = strip_braces(text);
+        if text.trim() != format!("{{{{ {expr} }}}}") && text.trim() != format!("{{{{{expr}}}}}") {
+            return None;
+        }
+        if expr.is_empty() || !expr.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        let node = vars
+            .get(expr)
+            .or_else(|| self.fleet.hosts()[host].vars.get(expr))?;
+        let literal = node.as_seq().is_some() && !has_template(node);
+        literal.then(|| (**node).clone())
+    }
+
     /// Evaluates an expression to data by rendering it as JSON and reading that back.
     fn evaluate(&mut self, expr: &str, at: Span, host: usize, vars: &Vars) -> Option<Node> {
         let text = self.render_string(&as_json(expr), at, host, vars)?;
@@ -465,6 +515,12 @@ impl Session<'_> {
     }
 
     fn job(&mut self, job: &Job<'_>, play_hosts: &Arc<[String]>) {
+        match job.task.short_module() {
+            "firewalld" => return self.firewalld_job(job),
+            "command" | "shell" => return self.firewall_command_job(job),
+            "systemd" | "service" | "systemd_service" => return self.service_job(job),
+            _ => {}
+        }
         let task = job.task;
         let Some(dest_node) = task.arg("dest").or_else(|| task.arg("path")) else {
             return;
@@ -502,6 +558,201 @@ impl Session<'_> {
             }
             _ => {}
         }
+    }
+
+    /// An `ansible.posix.firewalld` task for one host (one loop item).
+    fn firewalld_job(&mut self, job: &Job<'_>) {
+        let task = job.task;
+        let text = |s: &mut Self, key: &str| -> Option<(String, Span)> {
+            let node = task.arg(key)?;
+            let raw = scalar(node)?;
+            let value = s.render_string(&raw, node.span, job.host, &job.vars)?;
+            Some((
+                value.trim().to_string(),
+                s.value_span(node, &raw, &job.vars),
+            ))
+        };
+        let flag = |s: &mut Self, key: &str| -> Option<bool> {
+            if let Some(Value::Bool(b)) = task.arg(key).map(|n| &n.value) {
+                return Some(*b);
+            }
+            let (value, _) = text(s, key)?;
+            Some(matches!(
+                value.to_ascii_lowercase().as_str(),
+                "yes" | "true" | "on" | "1" | "y" | "t"
+            ))
+        };
+        let (what, value) = if let Some((v, at)) = text(self, "service") {
+            (ActionTarget::Service(v), at)
+        } else if let Some((v, at)) = text(self, "port") {
+            let v = match text(self, "protocol") {
+                Some((proto, _)) if !v.contains('/') => format!("{v}/{proto}"),
+                _ => v,
+            };
+            (ActionTarget::Port(v), at)
+        } else if let Some((v, at)) = text(self, "rich_rule") {
+            (ActionTarget::RichRule(v), at)
+        } else {
+            (ActionTarget::Other, task.span)
+        };
+        let state = text(self, "state").map(|(s, _)| s).unwrap_or_default();
+        let mut permanent = flag(self, "permanent");
+        let mut immediate = flag(self, "immediate");
+        let offline = flag(self, "offline").unwrap_or(false);
+        if offline {
+            immediate = Some(false);
+        }
+        if permanent.is_none() && immediate.is_none() {
+            immediate = Some(true);
+        }
+        if permanent.is_none() {
+            permanent = Some(false);
+        }
+        let action = FirewallAction {
+            host: job.host,
+            what,
+            zone: text(self, "zone").map(|(z, _)| z),
+            permanent: permanent.unwrap_or(false),
+            immediate: immediate.unwrap_or(false),
+            enable: matches!(state.as_str(), "enabled" | "present"),
+            offline,
+            reloaded: false,
+            origin: ActionOrigin::Module,
+            task: task.span,
+            value,
+            notify: task.notify.clone(),
+            play: task.play,
+            order: self.order,
+        };
+        self.firewall.push(action);
+    }
+
+    /// `command`/`shell` running `firewall-cmd`: each change it makes, and `--reload`.
+    fn firewall_command_job(&mut self, job: &Job<'_>) {
+        let task = job.task;
+        let node = task
+            .arg("cmd")
+            .or_else(|| task.arg("_raw_params"))
+            .or_else(|| task.arg("argv"));
+        let Some(node) = node else { return };
+        let commands = match node.as_seq() {
+            Some(argv) => {
+                let mut words = Vec::new();
+                for item in argv {
+                    let Some(raw) = scalar(item) else { return };
+                    let Some(w) = self.render_string(&raw, item.span, job.host, &job.vars) else {
+                        return;
+                    };
+                    words.push(w);
+                }
+                vec![words]
+            }
+            None => {
+                let Some(raw) = scalar(node) else { return };
+                let Some(line) = self.render_string(&raw, node.span, job.host, &job.vars) else {
+                    return;
+                };
+                super::firewall::shell_commands(&line)
+            }
+        };
+        for words in commands {
+            // Leading `sudo`, `env X=Y` and `k=v` module options (`chdir=`) are not the program.
+            let start = words.iter().position(|w| is_firewall_cmd(w)).filter(|&i| {
+                words[..i]
+                    .iter()
+                    .all(|w| w == "sudo" || w == "env" || w.contains('='))
+            });
+            let Some(start) = start else { continue };
+            let cmd = super::firewall::parse_cmd(&words[start], &words[start + 1..]);
+            if cmd.reload {
+                self.push_reload(task, job.host);
+            }
+            for (what, enable) in cmd.changes {
+                let value = match &what {
+                    ActionTarget::Service(v)
+                    | ActionTarget::Port(v)
+                    | ActionTarget::RichRule(v) => self.word_span(node, v).unwrap_or(node.span),
+                    ActionTarget::Other => node.span,
+                };
+                self.firewall.push(FirewallAction {
+                    host: job.host,
+                    what,
+                    zone: cmd.zone.clone(),
+                    permanent: cmd.permanent,
+                    immediate: !cmd.permanent,
+                    enable,
+                    offline: cmd.offline,
+                    reloaded: false,
+                    origin: ActionOrigin::Command,
+                    task: task.span,
+                    value,
+                    notify: task.notify.clone(),
+                    play: task.play,
+                    order: self.order,
+                });
+            }
+        }
+    }
+
+    /// `systemd`/`service` that reloads or restarts firewalld.
+    fn service_job(&mut self, job: &Job<'_>) {
+        let task = job.task;
+        let get = |s: &mut Self, key: &str| {
+            let node = task.arg(key)?;
+            let raw = scalar(node)?;
+            s.render_string(&raw, node.span, job.host, &job.vars)
+        };
+        let name = get(self, "name").unwrap_or_default();
+        let state = get(self, "state").unwrap_or_default();
+        if name.trim_end_matches(".service") == "firewalld"
+            && matches!(state.trim(), "reloaded" | "restarted")
+        {
+            self.push_reload(task, job.host);
+        }
+    }
+
+    fn push_reload(&mut self, task: &Task, host: usize) {
+        let handler_names = if task.handler {
+            task.name.iter().chain(&task.listen).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        self.reloads.push(Reload {
+            play: task.play,
+            order: self.order,
+            host,
+            handler_names,
+        });
+    }
+
+    /// Where a module argument's value is written: a loop item's own span when the argument is
+    /// just that item (so the finding lands on the list entry), else the argument.
+    fn value_span(&self, node: &Node, raw: &str, vars: &Vars) -> Span {
+        if raw.contains("{{") {
+            let expr = strip_braces(raw);
+            if let Some(name) = leading_identifier(expr) {
+                if let Some(item) = vars.get(name) {
+                    let field = expr[name.len()..].trim_start_matches('.').trim();
+                    let picked = if field.is_empty() {
+                        Some(&**item)
+                    } else {
+                        item.get(field)
+                    };
+                    if let Some(p) = picked.filter(|p| p.span.file != FileId(u32::MAX)) {
+                        return p.span;
+                    }
+                }
+            }
+        }
+        node.span
+    }
+
+    /// The span of `word` inside a verbatim command string.
+    fn word_span(&self, node: &Node, word: &str) -> Option<Span> {
+        let text = self.db.text(node.span);
+        let at = text.find(word)?;
+        let start = node.span.start() + at;
+        Some(Span::new(node.span.file, start, start + word.len()))
     }
 
     fn template_job(
@@ -873,11 +1124,40 @@ fn template_options(task: &Task) -> crate::render::TemplateOptions {
 }
 
 /// `{{ expr }}` → `expr` (a `when:` or loop written with braces).
+/// True for a task that may change or reload firewalld (checked per host after rendering).
+fn touches_firewalld(task: &Task) -> bool {
+    let mentions = |key: &str| {
+        task.arg(key).is_some_and(|n| match n.as_seq() {
+            Some(items) => items
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.contains("firewall"))),
+            None => n.as_str().is_some_and(|s| s.contains("firewall")),
+        })
+    };
+    match task.short_module() {
+        "command" | "shell" => mentions("_raw_params") || mentions("cmd") || mentions("argv"),
+        _ => mentions("name"),
+    }
+}
+
 fn strip_braces(text: &str) -> &str {
     let t = text.trim();
     match t.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
         Some(inner) if !inner.contains("{{") => inner.trim(),
         _ => t,
+    }
+}
+
+/// True when any string in `node` is a template (or data mxlint cannot read literally).
+fn has_template(node: &Node) -> bool {
+    match &node.value {
+        Value::Str(s) => s.contains("{{") || s.contains("{%"),
+        Value::Seq(items) => items.iter().any(has_template),
+        Value::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| has_template(k) || has_template(v)),
+        Value::Vault | Value::Unsafe(_) => true,
+        _ => false,
     }
 }
 

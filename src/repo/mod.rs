@@ -14,6 +14,7 @@
 
 mod discover;
 mod extra_vars;
+pub mod firewall;
 mod jobs;
 mod map;
 
@@ -70,6 +71,8 @@ pub struct Loaded {
     pub fleet: Fleet,
     pub project: Project,
     pub files: Vec<RenderedFile>,
+    /// firewalld changes the tasks make, per host in task order.
+    pub firewall: Vec<firewall::FirewallAction>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -137,14 +140,19 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         set_facts: HashMap::new(),
         runtime: HashMap::new(),
         plugin_names: jobs::plugin_names(&plugin_dirs(&project)),
+        firewall: Vec::new(),
+        reloads: Vec::new(),
+        order: 0,
     };
     session.run();
     let files = session.files;
+    let firewall = session.firewall;
     Loaded {
         db,
         fleet,
         project,
         files,
+        firewall,
         diagnostics,
     }
 }
