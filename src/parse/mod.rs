@@ -2,3 +2,4 @@
 
 pub mod dovecot;
 pub mod postfix;
+pub mod fail2ban;
