@@ -5,3 +5,4 @@
 
 pub mod dovecot;
 pub mod size;
+pub mod fail2ban;

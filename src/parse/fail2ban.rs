@@ -350,13 +350,33 @@ fn physical_lines(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// Python's `repr()` of a simple string, as configparser's messages quote names.
+/// Python's `repr()` of a string, as configparser's messages quote names and values.
 pub fn py_repr(text: &str) -> String {
-    if text.contains('\'') && !text.contains('"') {
-        format!("\"{text}\"")
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
     } else {
-        format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
     }
+    out.push(quote);
+    out
 }
 
 #[cfg(test)]
