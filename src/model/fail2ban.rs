@@ -85,7 +85,9 @@ impl Fail2banConfig {
     }
 
     pub fn enabled_jails(&self) -> impl Iterator<Item = &Jail> {
-        self.jails.iter().filter(|j| j.enabled && j.skipped.is_none())
+        self.jails
+            .iter()
+            .filter(|j| j.enabled && j.skipped.is_none())
     }
 }
 
@@ -158,7 +160,9 @@ impl Jail {
 
     /// The `ignoreip` line, or the jail header when there is none.
     pub fn whitelist_span(&self) -> Span {
-        self.ignoreip.as_ref().map_or(self.header, |i| i.origin.span)
+        self.ignoreip
+            .as_ref()
+            .map_or(self.header, |i| i.origin.span)
     }
 }
 

@@ -424,10 +424,7 @@ mod tests {
     #[test]
     fn strict_mode_errors_use_configparser_wording() {
         let f = p("[dovecot]\nx = 1\n[dovecot]\n");
-        assert_eq!(
-            f.error.unwrap().message,
-            "section 'dovecot' already exists"
-        );
+        assert_eq!(f.error.unwrap().message, "section 'dovecot' already exists");
         let f = p("[DEFAULT]\nignoreip = 1\n[DEFAULT]\nIgnoreIP = 2\n");
         assert_eq!(
             f.error.unwrap().message,

@@ -24,7 +24,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let mut seen: Vec<Span> = Vec::new();
     for jail in cfg.enabled_jails().filter(|j| j.mail) {
         let Some(ip) = &jail.ignoreip else { continue };
-        for e in ip.entries.iter().filter(|e| e.class == EntryClass::Dns && !e.after_hash) {
+        for e in ip
+            .entries
+            .iter()
+            .filter(|e| e.class == EntryClass::Dns && !e.after_hash)
+        {
             if cfg.is_stock(e.span.file) || seen.contains(&e.span) {
                 continue;
             }

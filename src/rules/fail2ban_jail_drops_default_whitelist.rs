@@ -31,8 +31,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         }
     }
     for (span, jails) in groups {
-        let Some(ip) = &jails[0].ignoreip else { continue };
-        let Some(replaced) = &ip.replaced_default else { continue };
+        let Some(ip) = &jails[0].ignoreip else {
+            continue;
+        };
+        let Some(replaced) = &ip.replaced_default else {
+            continue;
+        };
         let message = if ip.entries.is_empty() {
             format!("empty `ignoreip` in {}: the jail ignores no address at all, [DEFAULT]'s whitelist is dropped", jail_list(&jails))
         } else {

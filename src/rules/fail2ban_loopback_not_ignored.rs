@@ -34,7 +34,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if missing.is_empty() || cfg.is_stock(origin.file) {
             continue;
         }
-        match groups.iter_mut().find(|(s, _, m)| *s == origin.span && *m == missing) {
+        match groups
+            .iter_mut()
+            .find(|(s, _, m)| *s == origin.span && *m == missing)
+        {
             Some((_, jails, _)) => jails.push(jail),
             None => groups.push((origin.span, vec![jail], missing)),
         }

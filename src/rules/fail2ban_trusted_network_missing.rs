@@ -60,7 +60,11 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             "add {} to `ignoreip` in [DEFAULT] of jail.local, and write per-jail values as `ignoreip = %(known/ignoreip)s …` so they keep it",
             missing.join(" ")
         ));
-        for t in cx.trusted.iter().filter(|t| missing.contains(&t.text.as_str())) {
+        for t in cx
+            .trusted
+            .iter()
+            .filter(|t| missing.contains(&t.text.as_str()))
+        {
             if let Some(origin) = t.origin {
                 d = d.related(origin, format!("{} is trusted here", t.text));
             }

@@ -36,7 +36,10 @@ pub fn split_entries(value: &str, version: Fail2banVersion) -> Vec<(usize, usize
     };
     let mut out = Vec::new();
     let mut start = None;
-    for (i, c) in value.char_indices().chain(std::iter::once((value.len(), ' '))) {
+    for (i, c) in value
+        .char_indices()
+        .chain(std::iter::once((value.len(), ' ')))
+    {
         let sep = i == value.len() || is_sep(c);
         match (sep, start) {
             (true, Some(s)) => {
@@ -140,8 +143,12 @@ fn suffix_1_0(suffix: &str, version: Fail2banVersion, depth: u8) -> Result<i64, 
     if suffix.contains(['.', ':']) {
         return mask_to_plen(suffix, version, depth).map(i64::from);
     }
-    py_int(suffix)
-        .ok_or_else(|| format!("invalid literal for int() with base 10: {}", py_repr(suffix)))
+    py_int(suffix).ok_or_else(|| {
+        format!(
+            "invalid literal for int() with base 10: {}",
+            py_repr(suffix)
+        )
+    })
 }
 
 /// 1.1: `IP_W_CIDR_CRE` must match (an IPv4/IPv6-looking address, `/`, digits or a mask);
@@ -211,12 +218,7 @@ fn plen_of_mask(value: u128) -> Option<u32> {
             return Some(plen);
         }
     }
-    for plen in 1..=128u32 {
-        if value == u128::MAX ^ (u128::MAX.checked_shr(plen).unwrap_or(0)) {
-            return Some(plen);
-        }
-    }
-    None
+    (1..=128u32).find(|&plen| value == u128::MAX ^ u128::MAX.checked_shr(plen).unwrap_or(0))
 }
 
 /// An entry without a usable suffix: an address, an IPv4-mapped IPv6 address (read as IPv4),
@@ -312,7 +314,10 @@ mod tests {
     fn tabs_separate_only_from_1_1() {
         let v = "127.0.0.1/8\t203.0.113.7, ::1\nhome";
         assert_eq!(split(v, V1_0), ["127.0.0.1/8\t203.0.113.7", "::1", "home"]);
-        assert_eq!(split(v, V1_1), ["127.0.0.1/8", "203.0.113.7", "::1", "home"]);
+        assert_eq!(
+            split(v, V1_1),
+            ["127.0.0.1/8", "203.0.113.7", "::1", "home"]
+        );
     }
 
     /// The doc's A9 table, both versions.

@@ -172,7 +172,12 @@ impl Cx<'_> {
     /// `BasicInterpolation._interpolate_some()` behind fail2ban's wrapper, which at every level
     /// copies the map, adds `__name__` and maps the `%(sec/opt)s` references of this level's
     /// text (its guard tests the module's `__name__`, so it always runs).
-    fn some(&mut self, rest: &Src, depth: usize, parent: &IndexMap<String, Val>) -> Result<(), String> {
+    fn some(
+        &mut self,
+        rest: &Src,
+        depth: usize,
+        parent: &IndexMap<String, Val>,
+    ) -> Result<(), String> {
         let mut extras = parent.clone();
         extras.insert(
             "__name__".into(),
@@ -203,7 +208,7 @@ impl Cx<'_> {
             };
             self.out.push(rest, i, i + p);
             i += p;
-            match text[i..].as_bytes().get(1) {
+            match text.as_bytes().get(i + 1) {
                 Some(b'%') => {
                     self.out.push(rest, i, i + 1);
                     i += 2;

@@ -88,7 +88,11 @@ pub fn load_dir(
             message: "not a directory".into(),
         });
     }
-    for (sub, prefix) in [(".", ""), ("jail.d", "jail.d/"), ("fail2ban.d", "fail2ban.d/")] {
+    for (sub, prefix) in [
+        (".", ""),
+        ("jail.d", "jail.d/"),
+        ("fail2ban.d", "fail2ban.d/"),
+    ] {
         for name in list(sub) {
             let file = read_source(db, &dir.join(sub).join(&name))?;
             files.push(TreeFile {
@@ -98,7 +102,10 @@ pub fn load_dir(
         }
     }
     for name in list("filter.d") {
-        filters.push(name.rsplit_once('.').map_or(name.clone(), |(n, _)| n.into()));
+        filters.push(
+            name.rsplit_once('.')
+                .map_or(name.clone(), |(n, _)| n.into()),
+        );
     }
     let confpath = dir.to_string_lossy().trim_end_matches('/').to_string();
     Ok(load_with(db, &files, &filters, &confpath, settings))
@@ -147,10 +154,7 @@ fn load_with(
 ) -> Fail2banConfig {
     let mut loader = Loader {
         db,
-        files: files
-            .iter()
-            .map(|f| (normalize(&f.rel), f.file))
-            .collect(),
+        files: files.iter().map(|f| (normalize(&f.rel), f.file)).collect(),
         parsed: BTreeMap::new(),
         out: Fail2banConfig {
             version: settings.fail2ban.version,
@@ -171,7 +175,10 @@ fn load_with(
         Fail2banVersion::V1_1 => "1.1.0",
         Fail2banVersion::V1_1_1 => "1.1.1",
     };
-    for (key, value) in [("fail2ban_version", version), ("fail2ban_confpath", confpath)] {
+    for (key, value) in [
+        ("fail2ban_version", version),
+        ("fail2ban_confpath", confpath),
+    ] {
         merged.defaults.insert(
             key.into(),
             Val {
@@ -223,10 +230,9 @@ impl Loader<'_> {
             ("paths-fedora.conf", STOCK_PATHS_FEDORA),
         ] {
             if !self.files.contains_key(rel) {
-                let id = self.db.add(
-                    format!("<mxlint stock fail2ban>/{rel}"),
-                    text.to_string(),
-                );
+                let id = self
+                    .db
+                    .add(format!("<mxlint stock fail2ban>/{rel}"), text.to_string());
                 self.files.insert(rel.to_string(), id);
                 self.out.stock.push(id);
             }
@@ -498,9 +504,7 @@ impl Loader<'_> {
         let filter = self
             .opt(merged, name, "filter", true)
             .map_or(String::new(), |(s, _)| s.text);
-        let enabled = enabled_v
-            .as_ref()
-            .is_some_and(|(s, _)| as_bool(&s.text));
+        let enabled = enabled_v.as_ref().is_some_and(|(s, _)| as_bool(&s.text));
         let enabled_by = enabled_v
             .as_ref()
             .and_then(|(s, v)| Some((s.text.clone(), v.origin.clone()?)));
@@ -521,7 +525,10 @@ impl Loader<'_> {
             }
             let filter_name = filter.split('[').next().unwrap_or("").trim();
             if !filter_name.is_empty() && !filters.contains(filter_name) {
-                skipped = Some(format!("Unable to read the filter {}", crate::parse::fail2ban::py_repr(filter_name)));
+                skipped = Some(format!(
+                    "Unable to read the filter {}",
+                    crate::parse::fail2ban::py_repr(filter_name)
+                ));
             }
         }
         let port = self
@@ -625,15 +632,14 @@ fn covered(by: &Entry, entry: &Entry) -> bool {
 
 /// `helpers._as_bool()`.
 pub(crate) fn as_bool(value: &str) -> bool {
-    matches!(
-        value.to_lowercase().as_str(),
-        "1" | "on" | "true" | "yes"
-    )
+    matches!(value.to_lowercase().as_str(), "1" | "on" | "true" | "yes")
 }
 
 /// An `enabled` value that is neither true nor an ordinary way to say false.
 fn looks_like_true(value: &str) -> bool {
     let v = value.trim().to_lowercase();
-    !matches!(v.as_str(), "" | "0" | "off" | "false" | "no" | "none" | "disabled" | "disable" | "n")
-        && !v.starts_with('%')
+    !matches!(
+        v.as_str(),
+        "" | "0" | "off" | "false" | "no" | "none" | "disabled" | "disable" | "n"
+    ) && !v.starts_with('%')
 }

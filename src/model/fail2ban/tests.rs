@@ -25,7 +25,14 @@ fn tree_v(files: &[(&str, &str)], version: Fail2banVersion) -> Fail2banConfig {
 
 fn ips(cfg: &Fail2banConfig, jail: &str) -> Option<Vec<String>> {
     let j = cfg.jails.iter().find(|j| j.name == jail)?;
-    Some(j.ignoreip.as_ref()?.entries.iter().map(|e| e.text.clone()).collect())
+    Some(
+        j.ignoreip
+            .as_ref()?
+            .entries
+            .iter()
+            .map(|e| e.text.clone())
+            .collect(),
+    )
 }
 
 #[test]
@@ -35,14 +42,20 @@ fn stock_tree_has_no_whitelist_and_no_enabled_jail() {
     assert_eq!(cfg.enabled_jails().count(), 0);
     assert_eq!(ips(&cfg, "dovecot"), None);
     assert!(!cfg.is_fatal(), "{:?}", cfg.problems);
-    assert_eq!(cfg.loaded[..3], ["paths-common.conf", "paths-fedora.conf", "jail.conf"]);
+    assert_eq!(
+        cfg.loaded[..3],
+        ["paths-common.conf", "paths-fedora.conf", "jail.conf"]
+    );
 }
 
 #[test]
 fn jail_d_local_beats_jail_local_and_jail_key_beats_default() {
     let cfg = tree(&[
         ("jail.d/10-a.conf", "[DEFAULT]\nignoreip = 192.0.2.10\n"),
-        ("jail.local", "[DEFAULT]\nignoreip = 192.0.2.30\n[dovecot]\nenabled = true\n"),
+        (
+            "jail.local",
+            "[DEFAULT]\nignoreip = 192.0.2.30\n[dovecot]\nenabled = true\n",
+        ),
         ("jail.d/05-c.local", "[DEFAULT]\nignoreip = 192.0.2.40\n"),
         ("jail.d/01-x.conf", "[sieve]\nignoreip = 10.9.9.9\n"),
     ]);
@@ -59,7 +72,13 @@ fn per_jail_value_replaces_default_unless_known() {
         "[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 203.0.113.7\n[dovecot]\nignoreip = 10.0.0.0/8\n[postfix]\nignoreip = %(known/ignoreip)s 10.0.0.0/8\n",
     )]);
     let dovecot = cfg.jails.iter().find(|j| j.name == "dovecot").unwrap();
-    let replaced = dovecot.ignoreip.as_ref().unwrap().replaced_default.as_ref().unwrap();
+    let replaced = dovecot
+        .ignoreip
+        .as_ref()
+        .unwrap()
+        .replaced_default
+        .as_ref()
+        .unwrap();
     assert_eq!(replaced.lost, ["127.0.0.1/8", "::1", "203.0.113.7"]);
     assert_eq!(
         ips(&cfg, "postfix").unwrap(),
@@ -69,7 +88,10 @@ fn per_jail_value_replaces_default_unless_known() {
     let ip = postfix.ignoreip.as_ref().unwrap();
     assert!(ip.replaced_default.is_none());
     // The token from DEFAULT points at its bytes on the DEFAULT line.
-    assert_eq!(ip.entries[2].span.start(), "[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ".len());
+    assert_eq!(
+        ip.entries[2].span.start(),
+        "[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 ".len()
+    );
 }
 
 #[test]
@@ -100,13 +122,18 @@ fn known_chained_across_two_files_is_fatal() {
 #[test]
 fn enabled_values_and_ignored_settings() {
     let cfg = tree(&[
-        ("jail.local", "[default]\nignoreip = 1.2.3.4\n[dovecot]\nenabled = enable\n[sieve]\nenabled = Yes\n"),
+        (
+            "jail.local",
+            "[default]\nignoreip = 1.2.3.4\n[dovecot]\nenabled = enable\n[sieve]\nenabled = Yes\n",
+        ),
         ("fail2ban.local", "[DEFAULT]\nignoreip = 1.2.3.4\n"),
     ]);
     let kinds: Vec<_> = cfg.problems.iter().map(|p| &p.kind).collect();
     assert!(kinds.contains(&&ProblemKind::LowercaseDefault));
     assert!(kinds.contains(&&ProblemKind::IgnoredFile));
-    assert!(kinds.iter().any(|k| matches!(k, ProblemKind::EnabledReadAsFalse { jail, .. } if jail == "dovecot")));
+    assert!(kinds
+        .iter()
+        .any(|k| matches!(k, ProblemKind::EnabledReadAsFalse { jail, .. } if jail == "dovecot")));
     let enabled: Vec<_> = cfg.enabled_jails().map(|j| j.name.as_str()).collect();
     assert_eq!(enabled, ["sieve"]);
 }
@@ -114,25 +141,37 @@ fn enabled_values_and_ignored_settings() {
 #[test]
 fn includes_read_local_after_conf() {
     let cfg = tree(&[
-        ("jail.local", "[INCLUDES]\nbefore = admin-ips.conf\n[DEFAULT]\nignoreip = %(admin_ips)s\n"),
+        (
+            "jail.local",
+            "[INCLUDES]\nbefore = admin-ips.conf\n[DEFAULT]\nignoreip = %(admin_ips)s\n",
+        ),
         ("admin-ips.conf", "[DEFAULT]\nadmin_ips = 203.0.113.7\n"),
         ("admin-ips.local", "[DEFAULT]\nadmin_ips = 203.0.113.8\n"),
     ]);
     assert_eq!(ips(&cfg, "dovecot").unwrap(), ["203.0.113.8"]);
     let n = cfg.loaded.len();
-    assert_eq!(cfg.loaded[n - 3..], ["admin-ips.conf", "admin-ips.local", "jail.local"]);
+    assert_eq!(
+        cfg.loaded[n - 3..],
+        ["admin-ips.conf", "admin-ips.local", "jail.local"]
+    );
 }
 
 #[test]
 fn wrong_case_jail_is_skipped_for_its_filter() {
     let cfg = tree(&[("jail.local", "[Dovecot]\nenabled = true\n")]);
     let j = cfg.jails.iter().find(|j| j.name == "Dovecot").unwrap();
-    assert_eq!(j.skipped.as_deref(), Some("Unable to read the filter 'Dovecot'"));
+    assert_eq!(
+        j.skipped.as_deref(),
+        Some("Unable to read the filter 'Dovecot'")
+    );
 }
 
 #[test]
 fn covers_uses_networks() {
-    let cfg = tree(&[("jail.local", "[DEFAULT]\nignoreip = 127.0.0.1/8, ::1 198.51.100.0/24 host.example.org\n")]);
+    let cfg = tree(&[(
+        "jail.local",
+        "[DEFAULT]\nignoreip = 127.0.0.1/8, ::1 198.51.100.0/24 host.example.org\n",
+    )]);
     let j = cfg.jails.iter().find(|j| j.name == "dovecot").unwrap();
     assert!(j.covers(&Network::parse("198.51.100.7").unwrap()));
     assert!(!j.covers(&Network::parse("198.51.0.0/16").unwrap()));
