@@ -16,11 +16,13 @@ const HEADINGS: &[&str] = &[
     "## References",
 ];
 
-/// An example: a plain dovecot.conf (```dovecot) or a small Ansible repository (```repo, files
-/// separated by `== path ==` lines).
+/// An example: a plain dovecot.conf (```dovecot), a small Ansible repository (```repo, files
+/// separated by `== path ==` lines) or a fail2ban tree (```fail2ban, files relative to
+/// /etc/fail2ban separated the same way, plus an optional `== .mxlint.yml ==`).
 enum Example {
     Dovecot(&'static str),
     Repo(&'static str),
+    Fail2ban(&'static str),
 }
 
 /// The first example block after `heading`.
@@ -29,17 +31,17 @@ fn example(rule: &Rule, heading: &str) -> Example {
     let after = &doc[doc
         .find(heading)
         .unwrap_or_else(|| panic!("{}: no {heading}", rule.code))..];
-    let (kind, start) = ["```dovecot\n", "```repo\n"]
+    let (kind, start) = ["```dovecot\n", "```repo\n", "```fail2ban\n"]
         .iter()
         .filter_map(|fence| after.find(fence).map(|at| (*fence, at + fence.len())))
         .min_by_key(|&(_, at)| at)
         .unwrap_or_else(|| panic!("{}: no dovecot or repo block under {heading}", rule.code));
     let end = after[start..].find("```").expect("closed block");
     let body = &after[start..start + end];
-    if kind == "```repo\n" {
-        Example::Repo(body)
-    } else {
-        Example::Dovecot(body)
+    match kind {
+        "```repo\n" => Example::Repo(body),
+        "```fail2ban\n" => Example::Fail2ban(body),
+        _ => Example::Dovecot(body),
     }
 }
 
@@ -55,6 +57,7 @@ fn codes_for(example: Example) -> BTreeSet<String> {
             write_repo(dir.path(), files);
             mxlint::check_repo(dir.path(), &Default::default(), &Settings::default())
         }
+        Example::Fail2ban(files) => return fail2ban_codes(dir.path(), files),
     };
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     outcome
@@ -62,6 +65,36 @@ fn codes_for(example: Example) -> BTreeSet<String> {
         .iter()
         .map(|d| d.rule.code.to_string())
         .collect()
+}
+
+/// Loads a fail2ban example tree (stock files embedded) and runs the rules on it.
+fn fail2ban_codes(root: &Path, files: &str) -> BTreeSet<String> {
+    use mxlint::model::fail2ban::{load_tree, trusted_from_settings, TreeFile};
+    write_repo(root, files);
+    let mut settings = Settings::default();
+    if let Ok(text) = std::fs::read_to_string(root.join(".mxlint.yml")) {
+        let file = mxlint::config::parse(&text, &root.join(".mxlint.yml")).unwrap();
+        settings.fail2ban = file.fail2ban;
+    }
+    let mut db = mxlint::source::SourceDb::new();
+    let mut tree = Vec::new();
+    for line in files.lines() {
+        let Some(rel) = line.strip_prefix("== ").and_then(|l| l.strip_suffix(" ==")) else {
+            continue;
+        };
+        if rel != ".mxlint.yml" {
+            let file = mxlint::source::read_source(&mut db, &root.join(rel)).unwrap();
+            tree.push(TreeFile {
+                rel: rel.to_string(),
+                file,
+            });
+        }
+    }
+    let cfg = load_tree(&mut db, &tree, &settings);
+    let trusted = trusted_from_settings(&settings);
+    let mut found = mxlint::rules::check_fail2ban(&cfg, &trusted, &settings);
+    mxlint::suppress::apply(&db, &mut found);
+    found.iter().map(|d| d.rule.code.to_string()).collect()
 }
 
 /// Writes `== path ==`-separated files under `root`.

@@ -15,6 +15,12 @@ mod dovecot_ambiguous_comment;
 mod dovecot_syntax_error;
 mod dovecot_unknown_setting;
 mod dovecot_version_mismatch;
+mod fail2ban_dynamic_address;
+mod fail2ban_ignoreip_invalid;
+mod fail2ban_jail_drops_default_whitelist;
+mod fail2ban_loopback_not_ignored;
+mod fail2ban_setting_ignored;
+mod fail2ban_trusted_network_missing;
 mod service_vsz_limit_too_small;
 pub(crate) mod template_render_error;
 pub(crate) mod template_syntax_error;
@@ -30,6 +36,10 @@ mod vsz_setting_without_effect;
 pub struct Context<'a> {
     pub settings: &'a Settings,
     pub dovecot: Option<&'a DovecotConfig>,
+    pub fail2ban: Option<&'a crate::model::fail2ban::Fail2banConfig>,
+    /// Networks every enabled mail jail must ignore (settings, plus per-host values in
+    /// repository mode).
+    pub trusted: &'a [crate::model::fail2ban::Trusted],
 }
 
 impl<'a> Context<'a> {
@@ -37,6 +47,8 @@ impl<'a> Context<'a> {
         Context {
             settings,
             dovecot: None,
+            fail2ban: None,
+            trusted: &[],
         }
     }
 }
@@ -77,6 +89,12 @@ pub static ALL: &[&Rule] = &[
     &service_vsz_limit_too_small::RULE,
     &vsz_setting_without_effect::RULE,
     &vsz_limit_invalid_for_version::RULE,
+    &fail2ban_loopback_not_ignored::RULE,
+    &fail2ban_trusted_network_missing::RULE,
+    &fail2ban_jail_drops_default_whitelist::RULE,
+    &fail2ban_ignoreip_invalid::RULE,
+    &fail2ban_dynamic_address::RULE,
+    &fail2ban_setting_ignored::RULE,
 ];
 
 /// Finds a rule by exact code or kebab name.
@@ -151,6 +169,45 @@ pub fn check_dovecot(dovecot: &DovecotConfig, settings: &Settings) -> Vec<Diagno
         dovecot: Some(dovecot),
         ..Context::new(settings)
     })
+}
+
+/// Runs every enabled rule over one fail2ban configuration, with the networks its mail jails
+/// must ignore.
+pub fn check_fail2ban(
+    cfg: &crate::model::fail2ban::Fail2banConfig,
+    trusted: &[crate::model::fail2ban::Trusted],
+    settings: &Settings,
+) -> Vec<Diagnostic> {
+    check(&Context {
+        fail2ban: Some(cfg),
+        trusted,
+        ..Context::new(settings)
+    })
+}
+
+/// The enabled mail jails of a fail2ban configuration, grouped by the line that decides
+/// their whitelist (one finding per distinct cause), skipping causes in stock files.
+fn mail_jails_by_whitelist(
+    cfg: &crate::model::fail2ban::Fail2banConfig,
+) -> Vec<(crate::source::Span, Vec<&crate::model::fail2ban::Jail>)> {
+    let mut groups: Vec<(crate::source::Span, Vec<&crate::model::fail2ban::Jail>)> = Vec::new();
+    for jail in cfg.enabled_jails().filter(|j| j.mail) {
+        let span = jail.whitelist_span();
+        match groups.iter_mut().find(|(s, _)| *s == span) {
+            Some((_, jails)) => jails.push(jail),
+            None => groups.push((span, vec![jail])),
+        }
+    }
+    groups
+}
+
+/// `jail dovecot` / `jails dovecot, postfix-sasl`.
+fn jail_list(jails: &[&crate::model::fail2ban::Jail]) -> String {
+    let names: Vec<&str> = jails.iter().map(|j| j.name.as_str()).collect();
+    match names.len() {
+        1 => format!("jail {}", names[0]),
+        _ => format!("jails {}", names.join(", ")),
+    }
 }
 
 /// Runs every enabled rule over what `cx` holds.
