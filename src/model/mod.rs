@@ -4,4 +4,5 @@
 //! value) and knows the daemon's defaults. Rules read only these types.
 
 pub mod dovecot;
+pub mod firewall;
 pub mod size;
