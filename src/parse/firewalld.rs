@@ -204,8 +204,8 @@ fn xml_events(text: &str) -> Result<Vec<Event<'_>>, XmlError> {
             continue;
         }
         let rest = &text[i..];
-        if rest.starts_with("<!--") {
-            match rest[4..].find("-->") {
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            match comment.find("-->") {
                 Some(end) => i += 4 + end + 3,
                 None => return err("unclosed token", i),
             }

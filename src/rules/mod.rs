@@ -15,6 +15,9 @@ mod dovecot_ambiguous_comment;
 mod dovecot_syntax_error;
 mod dovecot_unknown_setting;
 mod dovecot_version_mismatch;
+mod firewall_change_not_applied;
+mod firewall_unknown_service;
+mod firewalld_zone_invalid;
 mod service_vsz_limit_too_small;
 pub(crate) mod template_render_error;
 pub(crate) mod template_syntax_error;
@@ -30,6 +33,8 @@ mod vsz_setting_without_effect;
 pub struct Context<'a> {
     pub settings: &'a Settings,
     pub dovecot: Option<&'a DovecotConfig>,
+    /// Present only for hosts whose firewalld the repository manages.
+    pub firewall: Option<&'a crate::model::firewall::FirewallHost>,
 }
 
 impl<'a> Context<'a> {
@@ -37,6 +42,7 @@ impl<'a> Context<'a> {
         Context {
             settings,
             dovecot: None,
+            firewall: None,
         }
     }
 }
@@ -77,6 +83,9 @@ pub static ALL: &[&Rule] = &[
     &service_vsz_limit_too_small::RULE,
     &vsz_setting_without_effect::RULE,
     &vsz_limit_invalid_for_version::RULE,
+    &firewall_unknown_service::RULE,
+    &firewall_change_not_applied::RULE,
+    &firewalld_zone_invalid::RULE,
 ];
 
 /// Finds a rule by exact code or kebab name.
