@@ -140,6 +140,9 @@ pub struct UserService {
     pub name: String,
     pub file: FileId,
     pub ports: Vec<ZonePort>,
+    /// `<protocol value=…>` and `<port port="" protocol=…>` (firewalld reads the latter as a
+    /// protocol: `ipsec.xml` has `ah` and `esp` this way).
+    pub protocols: Vec<String>,
     pub includes: Vec<Named>,
     pub error: Option<FileError>,
 }
@@ -500,22 +503,18 @@ const ZONE_OPTIONAL: &[(&str, &[&str])] = &[
     ("tcp-mss-clamp", &["value"]),
 ];
 
-/// Service files (`Service.PARSER_*_ELEMENT_ATTRS`, 1.3.3).
-const SERVICE_REQUIRED: &[(&str, &[&str])] = &[
-    ("service", &[]),
-    ("short", &[]),
-    ("description", &[]),
+/// Service files (`Service.PARSER_*_ELEMENT_ATTRS`, 1.3.3: every attribute is optional).
+const SERVICE_REQUIRED: &[(&str, &[&str])] =
+    &[("short", &[]), ("description", &[]), ("service", &[])];
+const SERVICE_OPTIONAL: &[(&str, &[&str])] = &[
+    ("service", &["name", "version"]),
     ("port", &["port", "protocol"]),
     ("protocol", &["value"]),
     ("module", &["name"]),
-    ("helper", &["name"]),
-    ("destination", &[]),
+    ("destination", &["ipv4", "ipv6"]),
     ("source-port", &["port", "protocol"]),
     ("include", &["service"]),
-];
-const SERVICE_OPTIONAL: &[(&str, &[&str])] = &[
-    ("service", &["name", "version"]),
-    ("destination", &["ipv4", "ipv6"]),
+    ("helper", &["name"]),
 ];
 
 const ZONE_TARGETS: &[&str] = &["ACCEPT", "%%REJECT%%", "DROP", "{chain}_{zone}", "default"];
@@ -814,6 +813,7 @@ pub fn parse_service(file: FileId, name: &str, text: &str) -> UserService {
         name: name.to_string(),
         file,
         ports: Vec::new(),
+        protocols: Vec::new(),
         includes: Vec::new(),
         error: None,
     };
@@ -839,6 +839,14 @@ pub fn parse_service(file: FileId, name: &str, text: &str) -> UserService {
         let checked = check_element_attrs(name, attrs, SERVICE_REQUIRED, SERVICE_OPTIONAL)
             .and_then(|()| {
                 match (*name, get("port"), get("protocol"), get("service")) {
+                    ("port", Some(p), Some(proto), _) if p.value.is_empty() => {
+                        service.protocols.push(proto.value.clone());
+                    }
+                    ("protocol", _, _, _) => {
+                        if let Some(v) = get("value") {
+                            service.protocols.push(v.value.clone());
+                        }
+                    }
                     ("port", Some(p), Some(proto), _) => {
                         check_port(&p.value, &proto.value)?;
                         service.ports.push(ZonePort {
@@ -1314,5 +1322,41 @@ mod tests {
         assert!(
             matches!(&e[1], CmdEffect::Change { target: CmdTarget::RichRule(r), .. } if r.contains("smtp"))
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn zone_reader_never_panics(text in r#"[<>/="' a-z!?\-&;#x0-9\n\u{e9}]{0,200}"#) {
+            let z = zone(&text);
+            if let Some(e) = z.error {
+                proptest::prop_assert!(e.span.end() <= text.len());
+            }
+            let _ = parse_service(FileId(0), "s", &text);
+            let _ = parse_rich_rule(&text, Span::new(FileId(0), 0, 0));
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let _ = parse_firewall_cmd(&words);
+        }
+
+        #[test]
+        fn zone_reader_never_panics_on_zone_like_text(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "<zone>", "</zone>", "<zone/>", "<service name=\"smtp\"/>", "<rule>", "</rule>",
+                "<accept/>", "<port port=\"587\" protocol=\"tcp\"/>", "<port port='x'", "<!--", "-->",
+                "&amp;", "&bad;", "<?xml version=\"1.0\"?>", "\n", "<rich-rule>", "<source address=\"::1\"/>",
+            ]), 0..40)
+        ) {
+            let text = parts.concat();
+            let _ = zone(&text);
+        }
+    }
+
+    #[test]
+    fn deep_and_huge_input_is_bounded() {
+        let deep = "<zone>".repeat(100_000);
+        assert!(zone(&deep).error.is_some());
+        let wide = format!("<zone>{}</zone>", "<service name=\"a\"/>".repeat(50_000));
+        let z = zone(&wide);
+        assert!(z.error.is_some());
+        assert!(z.services.len() <= 1);
     }
 }

@@ -26,17 +26,16 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     let version = cx.settings.firewalld.version;
     for zone in &host.zones {
         let rich = zone.rich_rules.iter().filter_map(|r| match &r.element {
-            Some(RichElement::Service(s)) => Some(s),
+            Some(RichElement::Service(s)) => Some((s, Where::RichRule(&zone.name))),
             _ => None,
         });
-        for service in zone.services.iter().chain(rich) {
+        let plain = zone
+            .services
+            .iter()
+            .map(|s| (s, Where::ZoneFile(&zone.name)));
+        for (service, at) in plain.chain(rich) {
             if unknown(host, version, &service.name) {
-                out.push(finding(
-                    version,
-                    &service.name,
-                    service.span,
-                    Where::ZoneFile(&zone.name),
-                ));
+                out.push(finding(version, &service.name, service.span, at));
             }
         }
     }
@@ -64,6 +63,7 @@ fn unknown(host: &FirewallHost, version: FirewalldVersion, name: &str) -> bool {
 
 enum Where<'a> {
     ZoneFile(&'a str),
+    RichRule(&'a str),
     Task(&'a str),
 }
 
@@ -72,6 +72,11 @@ fn finding(version: FirewalldVersion, name: &str, span: Span, at: Where) -> Diag
     let message = match at {
         Where::ZoneFile(zone) => format!(
             "`{name}` is not a service of firewalld {v}: firewalld refuses zone `{zone}` (INVALID_SERVICE) and, since 1.2, falls back to its stock configuration, closing every port this repository opens"
+        ),
+        // `--check-config` does not look these up; the daemon does when it applies the rule
+        // (firewalld fw_policy.py: get_service raises INVALID_SERVICE).
+        Where::RichRule(zone) => format!(
+            "`{name}` is not a service of firewalld {v}: `firewall-offline-cmd --check-config` accepts this rich rule in zone `{zone}`, but firewalld fails with INVALID_SERVICE when it applies it"
         ),
         Where::Task(zone) => format!(
             "`{name}` is not a service of firewalld {v}: adding it to zone `{zone}` fails at apply time with INVALID_SERVICE"
