@@ -17,12 +17,17 @@ const HEADINGS: &[&str] = &[
 ];
 
 /// An example: a plain dovecot.conf (```dovecot), a small Ansible repository (```repo, files
-/// separated by `== path ==` lines) or a fail2ban tree (```fail2ban, files relative to
-/// /etc/fail2ban separated the same way, plus an optional `== .mxlint.yml ==`).
+/// separated by `== path ==` lines), a fail2ban tree (```fail2ban, files relative to
+/// /etc/fail2ban separated the same way, plus an optional `== .mxlint.yml ==`), a firewalld
+/// zone file `public.xml` (```firewalld-zone) or `firewall-cmd` lines run in order
+/// (```firewall-cmd); the last two are checked as a host whose firewalld the repository
+/// manages, default zone `public`.
 enum Example {
     Dovecot(&'static str),
     Repo(&'static str),
     Fail2ban(&'static str),
+    FirewalldZone(&'static str),
+    FirewallCmd(&'static str),
 }
 
 /// The first example block after `heading`.
@@ -31,23 +36,68 @@ fn example(rule: &Rule, heading: &str) -> Example {
     let after = &doc[doc
         .find(heading)
         .unwrap_or_else(|| panic!("{}: no {heading}", rule.code))..];
-    let (kind, start) = ["```dovecot\n", "```repo\n", "```fail2ban\n"]
-        .iter()
-        .filter_map(|fence| after.find(fence).map(|at| (*fence, at + fence.len())))
-        .min_by_key(|&(_, at)| at)
-        .unwrap_or_else(|| panic!("{}: no dovecot or repo block under {heading}", rule.code));
+    let (kind, start) = [
+        "```dovecot\n",
+        "```repo\n",
+        "```fail2ban\n",
+        "```firewalld-zone\n",
+        "```firewall-cmd\n",
+    ]
+    .iter()
+    .filter_map(|fence| after.find(fence).map(|at| (*fence, at + fence.len())))
+    .min_by_key(|&(_, at)| at)
+    .unwrap_or_else(|| panic!("{}: no dovecot or repo block under {heading}", rule.code));
     let end = after[start..].find("```").expect("closed block");
     let body = &after[start..start + end];
     match kind {
         "```repo\n" => Example::Repo(body),
         "```fail2ban\n" => Example::Fail2ban(body),
+        "```firewalld-zone\n" => Example::FirewalldZone(body),
+        "```firewall-cmd\n" => Example::FirewallCmd(body),
         _ => Example::Dovecot(body),
     }
 }
 
+/// Runs the rules over a host whose firewalld has this zone file or these commands.
+fn firewall_codes(example: Example) -> BTreeSet<String> {
+    use mxlint::model::firewall::FirewallHost;
+    let settings = Settings::default();
+    let mut db = mxlint::source::SourceDb::new();
+    let mut host = FirewallHost::new("public");
+    match example {
+        Example::FirewalldZone(text) => {
+            let file = db.add("zones/public.xml", text.to_string());
+            host.zones
+                .push(mxlint::parse::firewalld::parse_zone(file, "public", text));
+        }
+        Example::FirewallCmd(text) => {
+            let file = db.add("commands.sh", text.to_string());
+            let mut offset = 0;
+            for line in text.split_inclusive('\n') {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let task = mxlint::source::Span::new(file, offset, offset + line.trim_end().len());
+                host.add_command(&words, &[], task);
+                offset += line.len();
+            }
+        }
+        _ => unreachable!("not a firewall example"),
+    }
+    let cx = mxlint::rules::Context {
+        firewall: Some(&host),
+        ..mxlint::rules::Context::new(&settings)
+    };
+    let mut found = mxlint::rules::check(&cx);
+    mxlint::suppress::apply(&db, &mut found);
+    found.iter().map(|d| d.rule.code.to_string()).collect()
+}
+
 fn codes_for(example: Example) -> BTreeSet<String> {
+    if matches!(example, Example::FirewalldZone(_) | Example::FirewallCmd(_)) {
+        return firewall_codes(example);
+    }
     let dir = tempfile::tempdir().unwrap();
     let outcome = match example {
+        Example::FirewalldZone(_) | Example::FirewallCmd(_) => unreachable!(),
         Example::Dovecot(config) => {
             let path = dir.path().join("dovecot.conf");
             std::fs::write(&path, config).unwrap();

@@ -5,4 +5,5 @@
 
 pub mod dovecot;
 pub mod fail2ban;
+pub mod firewall;
 pub mod size;

@@ -2,4 +2,5 @@
 
 pub mod dovecot;
 pub mod fail2ban;
+pub mod firewalld;
 pub mod postfix;

@@ -551,3 +551,28 @@ fn dovecot_vfs(files: &[&RenderedFile]) -> Arc<VirtualFs> {
             .collect(),
     })
 }
+
+/// The host's trusted networks named by `fail2ban.trusted-networks-var`: the variable's value (a
+/// list of strings, or one string of space- or comma-separated entries) with the place each
+/// entry is written. Entries that are templates themselves are skipped: only literal data is
+/// a trustworthy statement of what must never be banned.
+pub(crate) fn trusted_from_var(fleet: &Fleet, host: usize, var: &str) -> Vec<(String, Span)> {
+    let Some(node) = fleet.hosts().get(host).and_then(|h| h.vars.get(var)) else {
+        return Vec::new();
+    };
+    let items: Vec<&crate::ansible::yaml::Node> = match node.as_seq() {
+        Some(items) => items.iter().collect(),
+        None => vec![&**node],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(text) = item.as_str() else { continue };
+        if text.contains("{{") || text.contains("{%") {
+            continue;
+        }
+        for word in text.split([' ', ',', '\t', '\n']).filter(|w| !w.is_empty()) {
+            out.push((word.to_string(), item.span));
+        }
+    }
+    out
+}

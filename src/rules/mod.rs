@@ -21,6 +21,9 @@ mod fail2ban_jail_drops_default_whitelist;
 mod fail2ban_loopback_not_ignored;
 mod fail2ban_setting_ignored;
 mod fail2ban_trusted_network_missing;
+mod firewall_change_not_applied;
+mod firewall_unknown_service;
+mod firewalld_zone_invalid;
 mod service_vsz_limit_too_small;
 pub(crate) mod template_render_error;
 pub(crate) mod template_syntax_error;
@@ -40,6 +43,8 @@ pub struct Context<'a> {
     /// Networks every enabled mail jail must ignore (settings, plus per-host values in
     /// repository mode).
     pub trusted: &'a [crate::model::fail2ban::Trusted],
+    /// Present only for hosts whose firewalld the repository manages.
+    pub firewall: Option<&'a crate::model::firewall::FirewallHost>,
 }
 
 impl<'a> Context<'a> {
@@ -49,6 +54,7 @@ impl<'a> Context<'a> {
             dovecot: None,
             fail2ban: None,
             trusted: &[],
+            firewall: None,
         }
     }
 }
@@ -89,6 +95,9 @@ pub static ALL: &[&Rule] = &[
     &service_vsz_limit_too_small::RULE,
     &vsz_setting_without_effect::RULE,
     &vsz_limit_invalid_for_version::RULE,
+    &firewall_unknown_service::RULE,
+    &firewall_change_not_applied::RULE,
+    &firewalld_zone_invalid::RULE,
     &fail2ban_loopback_not_ignored::RULE,
     &fail2ban_trusted_network_missing::RULE,
     &fail2ban_jail_drops_default_whitelist::RULE,
