@@ -4,4 +4,6 @@
 //! value) and knows the daemon's defaults. Rules read only these types.
 
 pub mod dovecot;
+pub mod exposure;
+pub mod postfix;
 pub mod size;
