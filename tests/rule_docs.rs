@@ -16,11 +16,13 @@ const HEADINGS: &[&str] = &[
     "## References",
 ];
 
-/// An example: a plain dovecot.conf (```dovecot) or a small Ansible repository (```repo, files
-/// separated by `== path ==` lines).
+/// An example: a plain dovecot.conf (```dovecot), a small Ansible repository (```repo, files
+/// separated by `== path ==` lines), or one host's plain config files (```files, same
+/// separators: `dovecot.conf`, `master.cf`, `main.cf`), checked together as one host.
 enum Example {
     Dovecot(&'static str),
     Repo(&'static str),
+    Files(&'static str),
 }
 
 /// The first example block after `heading`.
@@ -29,17 +31,22 @@ fn example(rule: &Rule, heading: &str) -> Example {
     let after = &doc[doc
         .find(heading)
         .unwrap_or_else(|| panic!("{}: no {heading}", rule.code))..];
-    let (kind, start) = ["```dovecot\n", "```repo\n"]
+    let (kind, start) = ["```dovecot\n", "```repo\n", "```files\n"]
         .iter()
         .filter_map(|fence| after.find(fence).map(|at| (*fence, at + fence.len())))
         .min_by_key(|&(_, at)| at)
-        .unwrap_or_else(|| panic!("{}: no dovecot or repo block under {heading}", rule.code));
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no dovecot, repo or files block under {heading}",
+                rule.code
+            )
+        });
     let end = after[start..].find("```").expect("closed block");
     let body = &after[start..start + end];
-    if kind == "```repo\n" {
-        Example::Repo(body)
-    } else {
-        Example::Dovecot(body)
+    match kind {
+        "```repo\n" => Example::Repo(body),
+        "```files\n" => Example::Files(body),
+        _ => Example::Dovecot(body),
     }
 }
 
@@ -55,10 +62,50 @@ fn codes_for(example: Example) -> BTreeSet<String> {
             write_repo(dir.path(), files);
             mxlint::check_repo(dir.path(), &Default::default(), &Settings::default())
         }
+        Example::Files(files) => return host_codes(dir.path(), files),
     };
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     outcome
         .diagnostics
+        .iter()
+        .map(|d| d.rule.code.to_string())
+        .collect()
+}
+
+/// Checks one host's plain files as a whole: Dovecot from `dovecot.conf`, Postfix from
+/// `master.cf` (and `main.cf` when given).
+fn host_codes(root: &Path, files: &str) -> BTreeSet<String> {
+    use mxlint::parse::postfix::{parse_main_in, parse_master};
+    write_repo(root, files);
+    let find = |name: &str| {
+        files
+            .lines()
+            .filter_map(|l| l.strip_prefix("== ").and_then(|l| l.strip_suffix(" ==")))
+            .find(|p| p.ends_with(name))
+            .map(|p| root.join(p.trim_start_matches('/')))
+    };
+    let settings = Settings::default();
+    let mut db = mxlint::source::SourceDb::default();
+    let dovecot = find("dovecot.conf")
+        .map(|p| mxlint::model::dovecot::load(&mut db, &p, &settings).expect("dovecot.conf"));
+    let read = |db: &mut mxlint::source::SourceDb, p: std::path::PathBuf| {
+        let text = std::fs::read_to_string(&p).unwrap();
+        (db.add(p.to_string_lossy().as_ref(), text.clone()), text)
+    };
+    let main = find("main.cf").map(|p| {
+        let (file, text) = read(&mut db, p);
+        parse_main_in(file, &text)
+    });
+    let postfix = find("master.cf").map(|p| {
+        let (file, text) = read(&mut db, p);
+        mxlint::model::postfix::model(&parse_master(file, &text), main.as_ref())
+    });
+    let cx = mxlint::rules::Context {
+        dovecot: dovecot.as_ref(),
+        postfix: postfix.as_ref(),
+        ..mxlint::rules::Context::new(&settings)
+    };
+    mxlint::rules::check(&cx)
         .iter()
         .map(|d| d.rule.code.to_string())
         .collect()
@@ -69,7 +116,7 @@ fn write_repo(root: &Path, files: &str) {
     let mut current: Option<(String, String)> = None;
     let flush = |file: Option<(String, String)>| {
         if let Some((path, text)) = file {
-            let path = root.join(path);
+            let path = root.join(path.trim_start_matches('/'));
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }

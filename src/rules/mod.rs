@@ -15,6 +15,7 @@ mod dovecot_ambiguous_comment;
 mod dovecot_syntax_error;
 mod dovecot_unknown_setting;
 mod dovecot_version_mismatch;
+mod listener_port_conflict;
 mod service_vsz_limit_too_small;
 pub(crate) mod template_render_error;
 pub(crate) mod template_syntax_error;
@@ -30,6 +31,7 @@ mod vsz_setting_without_effect;
 pub struct Context<'a> {
     pub settings: &'a Settings,
     pub dovecot: Option<&'a DovecotConfig>,
+    pub postfix: Option<&'a crate::model::postfix::PostfixModel>,
 }
 
 impl<'a> Context<'a> {
@@ -37,6 +39,7 @@ impl<'a> Context<'a> {
         Context {
             settings,
             dovecot: None,
+            postfix: None,
         }
     }
 }
@@ -77,6 +80,7 @@ pub static ALL: &[&Rule] = &[
     &service_vsz_limit_too_small::RULE,
     &vsz_setting_without_effect::RULE,
     &vsz_limit_invalid_for_version::RULE,
+    &listener_port_conflict::RULE,
 ];
 
 /// Finds a rule by exact code or kebab name.
