@@ -127,8 +127,7 @@ pub(super) fn resolve(
     let global_listen = applied
         .assignments
         .iter()
-        .filter(|a| a.scope == Scope::Root && a.key == "listen")
-        .next_back()
+        .rfind(|a| a.scope == Scope::Root && a.key == "listen")
         .map(|a| a.value.text.to_string());
     let mut out: Vec<Listener> = Vec::new();
     for (service, protocol, defaults) in compiled_listeners(version) {
@@ -244,7 +243,7 @@ fn parse_port(value: &Value) -> Option<u16> {
 fn service_protocol(version: DovecotVersion, applied: &Applied, service: &str) -> String {
     let keys = Keys::of(version);
     let slash = format!("service/{service}/{}", keys.protocol);
-    let written = applied.assignments.iter().filter(|a| match &a.scope {
+    let mut written = applied.assignments.iter().filter(|a| match &a.scope {
         Scope::Service {
             name,
             listener: false,
@@ -252,7 +251,7 @@ fn service_protocol(version: DovecotVersion, applied: &Applied, service: &str) -
         Scope::Root => a.key == slash,
         _ => false,
     });
-    if let Some(a) = written.last() {
+    if let Some(a) = written.next_back() {
         return a.value.text.to_string();
     }
     compiled_listeners(version)
@@ -269,11 +268,10 @@ fn service_listen(applied: &Applied, service: &str) -> Option<String> {
     applied
         .assignments
         .iter()
-        .filter(|a| {
+        .rfind(|a| {
             a.key == "listen"
                 && matches!(&a.scope, Scope::Service { name, listener: false } if name == service)
         })
-        .next_back()
         .map(|a| a.value.text.trim().to_string())
         .filter(|t| !t.is_empty())
 }
