@@ -185,3 +185,190 @@ fn check(
     }
     Ok(())
 }
+
+/// `(what it tests, master.cf, main.cf without myhostname)` for the exposure oracle.
+const EXPOSURE_CASES: &[(&str, &str, &str)] = &[
+    (
+        "stock services, defaults",
+        "smtp      inet  n       -       y       -       -       smtpd\n#submission inet n       -       y       -       -       smtpd\npickup    unix  n       -       y       60      1       pickup\n",
+        "",
+    ),
+    (
+        "name/type form",
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n  -o smtpd_tls_security_level=encrypt\n",
+        "master_service_disable = smtp/inet\n",
+    ),
+    (
+        "name.type form, other case",
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n",
+        "master_service_disable = SUBMISSION.inet\n",
+    ),
+    (
+        "bare type",
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\npickup unix n - y 60 1 pickup\n",
+        "master_service_disable = inet\n",
+    ),
+    (
+        "negation before a type",
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\nsmtps inet n - y - - smtpd -o smtpd_tls_wrappermode=yes\n",
+        "master_service_disable = !smtp/inet, inet\n",
+    ),
+    (
+        "duplicates: the last one wins, other letter case is another entry",
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\nsmtp inet n - y - 10 postscreen\nSMTP inet n - y - 20 smtpd\n",
+        "",
+    ),
+    (
+        "comments and continuation lines in both files",
+        "smtp inet n - y - - smtpd\n# a comment\nsubmission inet n\n  - y - - smtpd\n# between\n  -o syslog_name=postfix/submission\nsubmissions inet n - y - - smtpd\n",
+        "# header\nmaster_service_disable =\n  # not a value\n  submissions/inet\n",
+    ),
+    (
+        "loopback hosts",
+        "smtp inet n - y - - smtpd\n127.0.0.1:10025 inet n - n - - smtpd\n[::1]:2525 inet n - n - - smtpd\nlocalhost:10026 inet n - n - - smtpd\n",
+        "inet_interfaces = loopback-only\n",
+    ),
+    (
+        "last main.cf assignment wins",
+        "smtp inet n - y - - smtpd\nsubmission inet n - y - - smtpd\n",
+        "master_service_disable = submission/inet\ninet_interfaces = all\nmaster_service_disable = smtp/inet\ninet_interfaces = 127.0.0.1, [::1]\n",
+    ),
+    (
+        "variables and no spaces around =",
+        "smtp inet n - y - - smtpd\nsmtps inet n - y - - smtpd\n",
+        "myhostname = localhost\ninet_interfaces = $myhostname, localhost\nmaster_service_disable=smtps/inet\n",
+    ),
+    (
+        "a host-bound entry disabled by its full name",
+        "192.0.2.1:smtp inet n - y - - smtpd\n127.0.0.1:smtp inet n - y - - smtpd\n",
+        "master_service_disable = 127.0.0.1:smtp.inet\n",
+    ),
+    (
+        "unix and inet entries of the same name",
+        "submission unix n - y - - smtpd\nsubmission inet n - y - - smtpd\n",
+        "master_service_disable = submission/unix\n",
+    ),
+];
+
+/// Postfix's own split of a list value (commas and whitespace).
+fn words(value: &str) -> Vec<String> {
+    value
+        .split([',', ' ', '\t', '\n'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// master(8)'s reading of `postconf -M` lines, written from master(5) and postconf(5)
+/// independently of mxlint: the last of the same name/type, minus `master_service_disable`
+/// matches (match_service.c: first match decides, `!` negates, case-insensitive, a pattern
+/// without `/` but with `.` is `name/type`, one without either is a type).
+fn active_inet(entries: &[(String, String)], disable: &[String]) -> Vec<String> {
+    let last: Vec<&(String, String)> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| !entries[i + 1..].contains(e))
+        .map(|(_, e)| e)
+        .collect();
+    let disabled = |name: &str, kind: &str| {
+        for p in disable {
+            let negated = p.starts_with('!');
+            let p = p.trim_start_matches('!');
+            let p = match (p.contains('/'), p.rsplit_once('.')) {
+                (false, Some((n, t))) => format!("{n}/{t}"),
+                _ => p.to_string(),
+            };
+            let hit = if p.contains('/') {
+                format!("{name}/{kind}").eq_ignore_ascii_case(&p)
+            } else {
+                kind.eq_ignore_ascii_case(&p)
+            };
+            if hit {
+                return !negated;
+            }
+        }
+        false
+    };
+    last.into_iter()
+        .filter(|(n, t)| t == "inet" && !disabled(n, t))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+#[test]
+fn active_inet_services_agree_with_postconf() {
+    use mxlint::parse::postfix::parse_main_in;
+    let Some(postconf) = postconf() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but postconf is missing"
+        );
+        eprintln!("NOTICE: postconf not found; skipping the postconf exposure oracle test");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let run = |args: &[&str]| {
+        let out = Command::new(postconf)
+            .arg("-c")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for (about, master, main) in EXPOSURE_CASES {
+        let main = format!("myhostname = mx.example.org\nmydomain = example.org\n{main}");
+        std::fs::write(dir.path().join("main.cf"), &main).unwrap();
+        std::fs::write(dir.path().join("master.cf"), master).unwrap();
+        let entries: Vec<(String, String)> = run(&["-M"])
+            .lines()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                Some((w.next()?.to_string(), w.next()?.to_string()))
+            })
+            .collect();
+        // One call for both (each postconf call costs about a second here).
+        let values = run(&["-h", "master_service_disable", "inet_interfaces"]);
+        let mut values = values.lines();
+        let disable = words(values.next().unwrap_or_default());
+        let interfaces = words(values.next().unwrap_or_default());
+        let main_cf = parse_main_in(FileId(1), &main);
+        let model = mxlint::model::postfix::model(&parse_master(FileId(0), master), Some(&main_cf));
+        let ours: Vec<String> = model
+            .services
+            .iter()
+            .filter(|s| s.active)
+            .map(|s| s.name.clone())
+            .collect();
+        let theirs = active_inet(&entries, &disable);
+        let mut why = Vec::new();
+        if main_cf.master_service_disable != disable {
+            why.push(format!(
+                "master_service_disable: postconf {disable:?}, mxlint {:?}",
+                main_cf.master_service_disable
+            ));
+        }
+        if model.inet_interfaces != interfaces {
+            why.push(format!(
+                "inet_interfaces: postconf {interfaces:?}, mxlint {:?}",
+                model.inet_interfaces
+            ));
+        }
+        if ours != theirs {
+            why.push(format!(
+                "active inet services: postconf {theirs:?}, mxlint {ours:?}"
+            ));
+        }
+        if !why.is_empty() {
+            failures.push(format!("── {about}\n{}", why.join("\n")));
+        }
+    }
+    assert!(EXPOSURE_CASES.len() >= 10);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -21,13 +21,15 @@ const HEADINGS: &[&str] = &[
 /// /etc/fail2ban separated the same way, plus an optional `== .mxlint.yml ==`), a firewalld
 /// zone file `public.xml` (```firewalld-zone) or `firewall-cmd` lines run in order
 /// (```firewall-cmd); the last two are checked as a host whose firewalld the repository
-/// manages, default zone `public`.
+/// manages, default zone `public`; or one host's plain config files (```files, `== path ==`
+/// separators: `dovecot.conf`, `master.cf`, `main.cf`), checked together as one host.
 enum Example {
     Dovecot(&'static str),
     Repo(&'static str),
     Fail2ban(&'static str),
     FirewalldZone(&'static str),
     FirewallCmd(&'static str),
+    Files(&'static str),
 }
 
 /// The first example block after `heading`.
@@ -42,11 +44,17 @@ fn example(rule: &Rule, heading: &str) -> Example {
         "```fail2ban\n",
         "```firewalld-zone\n",
         "```firewall-cmd\n",
+        "```files\n",
     ]
     .iter()
     .filter_map(|fence| after.find(fence).map(|at| (*fence, at + fence.len())))
     .min_by_key(|&(_, at)| at)
-    .unwrap_or_else(|| panic!("{}: no dovecot or repo block under {heading}", rule.code));
+    .unwrap_or_else(|| {
+        panic!(
+            "{}: no dovecot, repo or files block under {heading}",
+            rule.code
+        )
+    });
     let end = after[start..].find("```").expect("closed block");
     let body = &after[start..start + end];
     match kind {
@@ -54,6 +62,7 @@ fn example(rule: &Rule, heading: &str) -> Example {
         "```fail2ban\n" => Example::Fail2ban(body),
         "```firewalld-zone\n" => Example::FirewalldZone(body),
         "```firewall-cmd\n" => Example::FirewallCmd(body),
+        "```files\n" => Example::Files(body),
         _ => Example::Dovecot(body),
     }
 }
@@ -108,6 +117,7 @@ fn codes_for(example: Example) -> BTreeSet<String> {
             mxlint::check_repo(dir.path(), &Default::default(), &Settings::default())
         }
         Example::Fail2ban(files) => return fail2ban_codes(dir.path(), files),
+        Example::Files(files) => return host_codes(dir.path(), files),
     };
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
     outcome
@@ -147,12 +157,51 @@ fn fail2ban_codes(root: &Path, files: &str) -> BTreeSet<String> {
     found.iter().map(|d| d.rule.code.to_string()).collect()
 }
 
+/// Checks one host's plain files as a whole: Dovecot from `dovecot.conf`, Postfix from
+/// `master.cf` (and `main.cf` when given).
+fn host_codes(root: &Path, files: &str) -> BTreeSet<String> {
+    use mxlint::parse::postfix::{parse_main_in, parse_master};
+    write_repo(root, files);
+    let find = |name: &str| {
+        files
+            .lines()
+            .filter_map(|l| l.strip_prefix("== ").and_then(|l| l.strip_suffix(" ==")))
+            .find(|p| p.ends_with(name))
+            .map(|p| root.join(p.trim_start_matches('/')))
+    };
+    let settings = Settings::default();
+    let mut db = mxlint::source::SourceDb::default();
+    let dovecot = find("dovecot.conf")
+        .map(|p| mxlint::model::dovecot::load(&mut db, &p, &settings).expect("dovecot.conf"));
+    let read = |db: &mut mxlint::source::SourceDb, p: std::path::PathBuf| {
+        let text = std::fs::read_to_string(&p).unwrap();
+        (db.add(p.to_string_lossy().as_ref(), text.clone()), text)
+    };
+    let main = find("main.cf").map(|p| {
+        let (file, text) = read(&mut db, p);
+        parse_main_in(file, &text)
+    });
+    let postfix = find("master.cf").map(|p| {
+        let (file, text) = read(&mut db, p);
+        mxlint::model::postfix::model(&parse_master(file, &text), main.as_ref())
+    });
+    let cx = mxlint::rules::Context {
+        dovecot: dovecot.as_ref(),
+        postfix: postfix.as_ref(),
+        ..mxlint::rules::Context::new(&settings)
+    };
+    mxlint::rules::check(&cx)
+        .iter()
+        .map(|d| d.rule.code.to_string())
+        .collect()
+}
+
 /// Writes `== path ==`-separated files under `root`.
 fn write_repo(root: &Path, files: &str) {
     let mut current: Option<(String, String)> = None;
     let flush = |file: Option<(String, String)>| {
         if let Some((path, text)) = file {
-            let path = root.join(path);
+            let path = root.join(path.trim_start_matches('/'));
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }

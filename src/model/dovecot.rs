@@ -6,6 +6,7 @@
 //! `docs/dovecot.md` §3 describes. Knows nothing about pest or output.
 
 mod apply;
+pub mod listeners;
 mod resolve;
 pub(crate) mod schema;
 
@@ -15,6 +16,7 @@ use crate::model::size::Size;
 use crate::parse::dovecot::{parse_loaded, read_source, Document};
 use crate::source::{FileId, SourceDb, Span};
 pub use apply::{Assignment, Scope};
+pub use listeners::Listener;
 pub use resolve::{COMPILED_DEFAULT_VSZ, MAILBOX_SERVICES, MIN_SERVICE_VSZ};
 use std::path::Path;
 
@@ -166,6 +168,13 @@ pub struct DovecotConfig {
     pub problems: Vec<Problem>,
     pub protocols: Vec<String>,
     pub services: Vec<ServiceLimit>,
+    /// Every inet listener the master would create, compiled-in ones included.
+    pub listeners: Vec<Listener>,
+    /// The last top-level line that sets `protocols` (a 2.4 `protocols { }` item included).
+    pub protocols_span: Option<Span>,
+    /// For each enabled protocol, the top-level line that enabled it; protocols enabled by
+    /// the compiled default have none.
+    pub protocol_lines: Vec<(String, Span)>,
     /// The effective top-level `default_vsz_limit`, if any line sets it.
     pub default_vsz_limit: Option<GlobalLimit>,
     pub no_effect: Vec<NoEffect>,

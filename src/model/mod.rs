@@ -4,6 +4,8 @@
 //! value) and knows the daemon's defaults. Rules read only these types.
 
 pub mod dovecot;
+pub mod exposure;
 pub mod fail2ban;
 pub mod firewall;
+pub mod postfix;
 pub mod size;

@@ -194,38 +194,67 @@ pub struct MainCf {
     pub inet_interfaces: Vec<String>,
     /// `master_service_disable` entries (`smtp/inet`, `inet`; `.` also accepted as separator).
     pub master_service_disable: Vec<String>,
+    /// The logical line that set `inet_interfaces` (only from [`parse_main_in`]).
+    pub inet_interfaces_span: Option<Span>,
+    /// The logical line that set `master_service_disable` (only from [`parse_main_in`]).
+    pub master_service_disable_span: Option<Span>,
 }
 
 /// Reads `inet_interfaces` and `master_service_disable` from `main.cf` text (last one wins,
 /// continuation lines start with whitespace, values split on commas and whitespace).
 pub fn parse_main(text: &str) -> MainCf {
-    let mut settings: Vec<(String, String)> = Vec::new();
-    for raw in text.lines() {
-        let content = raw.trim_start();
+    let mut main = parse_main_in(FileId(0), text);
+    main.inet_interfaces_span = None;
+    main.master_service_disable_span = None;
+    main
+}
+
+/// [`parse_main`] with the span of each setting's logical line in `file`.
+///
+/// postconf(5): a logical line starts at a non-blank character in column 1; a line that starts
+/// with whitespace continues it; blank lines and lines whose first non-blank character is `#`
+/// are skipped without ending it. `#` later in a line is part of the value.
+pub fn parse_main_in(file: FileId, text: &str) -> MainCf {
+    // (key, value, start, end) per logical line.
+    let mut settings: Vec<(String, String, usize, usize)> = Vec::new();
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let content = line.trim_start();
         if content.is_empty() || content.starts_with('#') {
             continue;
         }
-        if raw.starts_with([' ', '\t']) {
-            if let Some((_, value)) = settings.last_mut() {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value, _, end)) = settings.last_mut() {
                 value.push(' ');
                 value.push_str(content.trim_end());
+                *end = start + line.len();
             }
             continue;
         }
-        if let Some((key, value)) = raw.split_once('=') {
-            settings.push((key.trim().to_string(), value.trim().to_string()));
+        if let Some((key, value)) = line.split_once('=') {
+            let end = start + line.len();
+            settings.push((key.trim().to_string(), value.trim().to_string(), start, end));
         }
     }
     let get = |name: &str| {
         settings
             .iter()
             .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| list(v))
+            .find(|(k, ..)| k == name)
+            .map(|(_, v, start, end)| (list(v), Span::new(file, *start, *end)))
     };
+    let interfaces = get("inet_interfaces");
+    let disable = get("master_service_disable");
     MainCf {
-        inet_interfaces: get("inet_interfaces").unwrap_or_else(|| vec!["all".to_string()]),
-        master_service_disable: get("master_service_disable").unwrap_or_default(),
+        inet_interfaces: interfaces
+            .as_ref()
+            .map_or_else(|| vec!["all".to_string()], |(v, _)| v.clone()),
+        master_service_disable: disable.as_ref().map(|(v, _)| v.clone()).unwrap_or_default(),
+        inet_interfaces_span: interfaces.map(|(_, s)| s),
+        master_service_disable_span: disable.map(|(_, s)| s),
     }
 }
 
@@ -271,5 +300,19 @@ mod tests {
         assert_eq!(main.inet_interfaces, ["localhost", "$myhostname"]);
         assert_eq!(main.master_service_disable, ["smtp/inet", "inet"]);
         assert_eq!(parse_main("").inet_interfaces, ["all"]);
+    }
+
+    #[test]
+    fn main_cf_spans_cover_the_logical_line_that_wins() {
+        let text =
+            "inet_interfaces = all\n# x\ninet_interfaces = localhost,\n  [::1]\nmyhostname = a\n";
+        let main = parse_main_in(FileId(3), text);
+        let span = main.inet_interfaces_span.unwrap();
+        assert_eq!(
+            &text[span.start()..span.end()],
+            "inet_interfaces = localhost,\n  [::1]"
+        );
+        assert_eq!(main.inet_interfaces, ["localhost", "[::1]"]);
+        assert!(main.master_service_disable_span.is_none());
     }
 }

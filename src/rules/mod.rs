@@ -24,6 +24,7 @@ mod fail2ban_trusted_network_missing;
 mod firewall_change_not_applied;
 mod firewall_unknown_service;
 mod firewalld_zone_invalid;
+mod listener_port_conflict;
 mod service_vsz_limit_too_small;
 pub(crate) mod template_render_error;
 pub(crate) mod template_syntax_error;
@@ -45,6 +46,7 @@ pub struct Context<'a> {
     pub trusted: &'a [crate::model::fail2ban::Trusted],
     /// Present only for hosts whose firewalld the repository manages.
     pub firewall: Option<&'a crate::model::firewall::FirewallHost>,
+    pub postfix: Option<&'a crate::model::postfix::PostfixModel>,
 }
 
 impl<'a> Context<'a> {
@@ -55,6 +57,7 @@ impl<'a> Context<'a> {
             fail2ban: None,
             trusted: &[],
             firewall: None,
+            postfix: None,
         }
     }
 }
@@ -97,6 +100,7 @@ pub static ALL: &[&Rule] = &[
     &vsz_limit_invalid_for_version::RULE,
     &firewall_unknown_service::RULE,
     &firewall_change_not_applied::RULE,
+    &listener_port_conflict::RULE,
     &firewalld_zone_invalid::RULE,
     &fail2ban_loopback_not_ignored::RULE,
     &fail2ban_trusted_network_missing::RULE,

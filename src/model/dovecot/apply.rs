@@ -57,6 +57,23 @@ pub struct Applied {
     pub problems: Vec<Problem>,
     /// The last top-level `protocols` line or block end (where a new global setting fits).
     pub protocols_line: Option<Span>,
+    /// Every `inet_listener NAME { }` block directly inside a top-level `service` block, in
+    /// file order, with the settings written in it (listeners inside filters or groups are
+    /// never read by the master and are left out).
+    pub listeners: Vec<ListenerBlock>,
+}
+
+/// One `inet_listener NAME { }` block as written.
+#[derive(Clone, Debug)]
+pub struct ListenerBlock {
+    /// The enclosing service, lowercased.
+    pub service: String,
+    pub name: String,
+    /// The `inet_listener NAME {` line.
+    pub header: Span,
+    /// `(canonical key, value, whole line)`: 2.3 `port`, `address`, `ssl`; 2.4
+    /// `inet_listener_port`, `inet_listener_ssl`, `listen` …
+    pub settings: Vec<(CompactString, Value, Span)>,
 }
 
 #[derive(Clone, Debug)]
@@ -159,6 +176,8 @@ struct Walker {
     any_filter: bool,
     /// Names of the `service` blocks seen so far.
     declared: std::collections::HashSet<String>,
+    /// Index in `out.listeners` of the `inet_listener` block being read.
+    current_listener: Option<usize>,
 }
 
 const CONNECTION_FILTERS: &[&str] = &["protocol", "local", "remote", "local_name"];
@@ -211,6 +230,7 @@ pub fn apply(doc: &Document) -> Applied {
         recased_services: Vec::new(),
         any_filter: false,
         declared: Default::default(),
+        current_listener: None,
     };
     for line in &doc.lines {
         walker.line(line);
@@ -262,7 +282,11 @@ impl Walker {
     }
 
     fn section_end(&mut self, line: &Line) {
-        match self.stack.pop().map(|e| (e.frame, e.begin)) {
+        let popped = self.stack.pop().map(|e| (e.frame, e.begin));
+        if matches!(popped, Some((Frame::Listener { .. }, _))) {
+            self.current_listener = None;
+        }
+        match popped {
             None => self.problem(
                 line.report_span,
                 ProblemKind::Syntax,
@@ -424,6 +448,12 @@ impl Walker {
         };
         if assignment.key == "protocols" && assignment.scope == Scope::Root {
             self.out.protocols_line = Some(line.span);
+        }
+        if let (Some(i), Some(Frame::Listener { .. })) = (self.current_listener, &top) {
+            if let Some(block) = self.out.listeners.get_mut(i) {
+                let setting = (assignment.key.clone(), value.clone(), line.span);
+                block.settings.push(setting);
+            }
         }
         // Keep only what the model resolves: memory stays small on huge files.
         if super::resolve::is_modelled(&assignment.key) {
@@ -612,6 +642,28 @@ impl Walker {
             }
         }
         self.push(frame, line.span);
+        self.record_listener(line, keyword, name);
+    }
+
+    /// Starts recording an `inet_listener` block that the master reads (directly inside a
+    /// top-level `service`, outside groups).
+    fn record_listener(&mut self, line: &Line, keyword: &Text, name: Option<&Text>) {
+        let Some(top) = self.stack.last() else { return };
+        let (Frame::Listener { .. }, Scope::Service { name: service, .. }, None) =
+            (&top.frame, &top.scope, &top.group)
+        else {
+            return;
+        };
+        if keyword.text != "inet_listener" {
+            return;
+        }
+        self.current_listener = Some(self.out.listeners.len());
+        self.out.listeners.push(ListenerBlock {
+            service: service.clone(),
+            name: name.map(|n| n.text.to_string()).unwrap_or_default(),
+            header: line.span,
+            settings: Vec::new(),
+        });
     }
 
     fn section_23(&mut self, line: &Line, keyword: &Text, name: Option<&Text>) -> Frame {

@@ -36,6 +36,7 @@ pub(super) fn is_modelled(key: &str) -> bool {
             | "service_protocol"
             | "dovecot_config_version"
             | "dovecot_storage_version"
+            | "listen"
     ) || key.starts_with('@')
         || key.starts_with("protocols/")
         || key.starts_with("service/")
@@ -73,6 +74,9 @@ pub(super) fn resolve(
     let protocols = r.protocols(&applied.assignments);
     let (globals, services, no_effect) = r.limits(&applied, &protocols);
     let insert_point = insert_point(db, &document, &applied);
+    let listeners = super::listeners::resolve(version, &applied, &protocols);
+    let protocol_lines = super::listeners::protocol_lines(version, &applied, &protocols);
+    let protocols_span = super::listeners::protocols_span(&applied);
     let root = document.root();
     DovecotConfig {
         version,
@@ -81,6 +85,9 @@ pub(super) fn resolve(
         problems: r.problems,
         protocols,
         services,
+        listeners,
+        protocols_span,
+        protocol_lines,
         default_vsz_limit: globals.map(|g| GlobalLimit {
             limit: g.limit,
             value: g.value,
