@@ -462,9 +462,9 @@ fn show_host(args: &ShowArgs) -> Result<Status, RunError> {
     options.facts = config.settings.facts.clone();
     options.dest_kinds = config.settings.dest_kinds.clone();
     match crate::repo::host_model(&args.path, &options, host, &config.settings) {
-        Ok((db, model, name)) => with_stdout(|out| match args.format {
-            ShowFormat::Json => report::show::write_json(out, &name, &db, &model),
-            ShowFormat::Human => report::show::write_human(out, &name, &db, &model),
+        Ok((db, mail)) => with_stdout(|out| match args.format {
+            ShowFormat::Json => report::show::write_host_json(out, &db, &mail, &config.settings),
+            ShowFormat::Human => report::show::write_host_human(out, &db, &mail, &config.settings),
         }),
         Err(message) => {
             writeln!(err, "error: {message}")?;

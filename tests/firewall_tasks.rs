@@ -2,7 +2,8 @@
 //! module arguments in both styles, loops, `when:`, `firewall-cmd` in command/shell, and
 //! which changes a reload makes effective.
 
-use mxlint::repo::firewall::{ActionOrigin, ActionTarget, FirewallAction};
+use mxlint::model::firewall::{FirewallOp, OpOrigin, OpTarget};
+use mxlint::repo::firewall::host_firewall;
 use mxlint::repo::{load, RepoOptions};
 use std::path::Path;
 
@@ -22,20 +23,19 @@ fn actions_of(host: &str) -> Vec<Row> {
             .collect::<Vec<_>>()
     );
     let index = loaded.fleet.host_index(host).expect("host");
-    loaded
-        .firewall
+    host_firewall(&loaded.firewall, index, "public")
+        .ops
         .iter()
-        .filter(|a| a.host == index)
-        .map(|a: &FirewallAction| {
-            let what = match &a.what {
-                ActionTarget::Service(s) => format!("service {s}"),
-                ActionTarget::Port(p) => format!("port {p}"),
-                ActionTarget::RichRule(r) => format!("rule {r}"),
-                ActionTarget::Other => "other".into(),
+        .map(|a: &FirewallOp| {
+            let what = match &a.target {
+                OpTarget::Service(s) => format!("service {s}"),
+                OpTarget::Port { port, proto } => format!("port {port}/{proto}"),
+                OpTarget::RichRule(r) => format!("rule {r}"),
+                OpTarget::Other => "other".into(),
             };
             let origin = match a.origin {
-                ActionOrigin::Module => "module",
-                ActionOrigin::Command => "command",
+                OpOrigin::Module => "module",
+                OpOrigin::Command => "command",
             };
             (
                 what,
@@ -44,7 +44,7 @@ fn actions_of(host: &str) -> Vec<Row> {
                 a.immediate,
                 a.enable,
                 a.reloaded,
-                format!("{origin} {}", loaded.db.text(a.value)),
+                format!("{origin} {}", loaded.db.text(a.name_span)),
             )
         })
         .collect()

@@ -7,5 +7,6 @@ pub mod dovecot;
 pub mod exposure;
 pub mod fail2ban;
 pub mod firewall;
+pub mod host;
 pub mod postfix;
 pub mod size;

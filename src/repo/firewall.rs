@@ -1,78 +1,78 @@
 //! repo::firewall: the firewalld changes a host's tasks make, read off `ansible.posix.firewalld`
 //! (also the bare `firewalld` redirect) and `firewall-cmd`/`firewall-offline-cmd` in
-//! `command`/`shell` tasks, each evaluated per host with its loop item bound, plus whether a
-//! reload follows (a notified handler or a later task that reloads or restarts firewalld).
+//! `command`/`shell` tasks, each evaluated per host with its loop item bound, plus the reloads
+//! that make permanent changes effective (a notified handler, or a later task that runs
+//! `firewall-cmd --reload` or reloads/restarts the service).
 //!
 //! The module's own logic (ansible.posix `main()`): with neither `permanent` nor `immediate`
-//! set, `immediate` is true; `offline` implies a permanent-only change.
+//! set, `immediate` is true; `offline` makes the change permanent-only.
 
-use crate::source::Span;
+use crate::model::firewall::{FirewallHost, FirewallOp};
 
-/// What one task does to firewalld on one host.
+/// One thing a task does to firewalld on one host, in task order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FirewallAction {
+pub struct FirewallEvent {
     pub host: usize,
-    pub what: ActionTarget,
-    /// `zone:` or `--zone=`; `None` = the default zone.
-    pub zone: Option<String>,
-    pub permanent: bool,
-    pub immediate: bool,
-    /// `state: enabled` / `--add-*` (false: `disabled`, `--remove-*`).
-    pub enable: bool,
-    pub offline: bool,
-    /// A reload runs after it (notified handler or a later reload task in the play).
-    pub reloaded: bool,
-    pub origin: ActionOrigin,
-    /// The task as a whole.
-    pub task: Span,
-    /// Where the service/port/rule is written (the argument or the loop item).
-    pub value: Span,
-    /// Handlers the task notifies (for the reload check).
-    pub(crate) notify: Vec<String>,
-    pub(crate) play: usize,
-    pub(crate) order: usize,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ActionTarget {
-    Service(String),
-    /// `587/tcp`, `4190-4191/tcp`, or a name as written.
-    Port(String),
-    RichRule(String),
-    /// Another zone-level change (source, interface, masquerade …): makes the host managed.
-    Other,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ActionOrigin {
-    Module,
-    Command,
-}
-
-/// A task or handler that reloads firewalld (`--reload`, `systemd: name=firewalld
-/// state=reloaded|restarted`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Reload {
-    pub play: usize,
+    /// The task's index in the project (task order across plays).
     pub order: usize,
-    pub host: usize,
-    /// Handler names and `listen` topics that trigger it; empty for an ordinary task.
-    pub handler_names: Vec<String>,
+    /// Handlers the task notifies.
+    pub notify: Vec<String>,
+    pub kind: EventKind,
 }
 
-/// Marks each action whose change a reload makes effective.
-pub(crate) fn mark_reloaded(actions: &mut [FirewallAction], reloads: &[Reload]) {
-    for action in actions.iter_mut() {
-        action.reloaded = reloads.iter().any(|r| {
-            r.host == action.host
-                && r.play == action.play
-                && if r.handler_names.is_empty() {
-                    r.order > action.order
-                } else {
-                    action.notify.iter().any(|n| r.handler_names.contains(n))
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// A zone change (`reloaded` is decided when the host's firewall is assembled).
+    Op(FirewallOp),
+    /// `--reload`, or a service reload/restart. A handler's names and `listen` topics: only
+    /// tasks that notify one of them are reloaded by it; an ordinary task reloads every change
+    /// before it.
+    Reload { handler_names: Vec<String> },
+    /// `--runtime-to-permanent`: runtime changes before it are saved.
+    RuntimeToPermanent,
+    /// `--set-default-zone`.
+    SetDefaultZone(String),
+}
+
+/// The firewall of `host` as its tasks leave it, on top of `default_zone` (zone and service
+/// files are added by the caller).
+pub fn host_firewall(events: &[FirewallEvent], host: usize, default_zone: &str) -> FirewallHost {
+    let mine: Vec<&FirewallEvent> = events.iter().filter(|e| e.host == host).collect();
+    let mut fw = FirewallHost::new(default_zone);
+    // (index in fw.ops, notify list, task order) of every op.
+    let mut made: Vec<(usize, &[String], usize)> = Vec::new();
+    for event in &mine {
+        match &event.kind {
+            EventKind::Op(op) => {
+                made.push((fw.ops.len(), &event.notify, event.order));
+                fw.ops.push(op.clone());
+            }
+            EventKind::Reload { handler_names } if handler_names.is_empty() => {
+                for op in fw.ops.iter_mut() {
+                    op.reloaded = true;
                 }
-        });
+            }
+            EventKind::Reload { .. } => {}
+            EventKind::RuntimeToPermanent => {
+                for op in fw.ops.iter_mut().filter(|op| op.immediate) {
+                    op.permanent = true;
+                }
+            }
+            EventKind::SetDefaultZone(zone) => fw.default_zone = zone.clone(),
+        }
     }
+    // Handlers run at the end of the play, after every task that notified them.
+    for event in &mine {
+        let EventKind::Reload { handler_names } = &event.kind else {
+            continue;
+        };
+        for &(index, notify, _) in &made {
+            if notify.iter().any(|n| handler_names.contains(n)) {
+                fw.ops[index].reloaded = true;
+            }
+        }
+    }
+    fw
 }
 
 /// True for a word that runs firewalld's command-line client.
@@ -81,128 +81,72 @@ pub(crate) fn is_firewall_cmd(word: &str) -> bool {
     base == "firewall-cmd" || base == "firewall-offline-cmd"
 }
 
-/// The effects of one `firewall-cmd` command line (words after the program name).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct CmdLine {
-    pub offline: bool,
-    pub permanent: bool,
-    pub zone: Option<String>,
-    pub reload: bool,
-    /// (target, enable)
-    pub changes: Vec<(ActionTarget, bool)>,
-}
-
-/// Reads `firewall-cmd [--permanent] [--zone=Z] --add-service=S …` (both `--opt=value` and
-/// `--opt value`). `firewall-offline-cmd` changes are permanent by nature.
-pub(crate) fn parse_cmd(program: &str, words: &[String]) -> CmdLine {
-    let mut out = CmdLine {
-        offline: program.ends_with("firewall-offline-cmd"),
-        ..CmdLine::default()
-    };
-    out.permanent = out.offline;
-    let mut i = 0;
-    while i < words.len() {
-        let word = words[i].as_str();
-        let (opt, inline) = match word.split_once('=') {
-            Some((o, v)) => (o, Some(v.to_string())),
-            None => (word, None),
-        };
-        let takes_value = matches!(
-            opt,
-            "--zone"
-                | "--add-service"
-                | "--remove-service"
-                | "--add-port"
-                | "--remove-port"
-                | "--add-rich-rule"
-                | "--remove-rich-rule"
-                | "--add-source"
-                | "--remove-source"
-                | "--add-interface"
-                | "--remove-interface"
-                | "--change-interface"
-                | "--add-masquerade"
-                | "--add-forward-port"
-                | "--set-default-zone"
-        );
-        let value = if takes_value && inline.is_none() {
-            i += 1;
-            words.get(i).cloned()
-        } else {
-            inline
-        };
-        match (opt, value) {
-            ("--permanent", _) => out.permanent = true,
-            ("--reload" | "--complete-reload", _) => out.reload = true,
-            ("--zone", Some(z)) => out.zone = Some(z),
-            ("--add-service", Some(v)) => out.changes.push((ActionTarget::Service(v), true)),
-            ("--remove-service", Some(v)) => out.changes.push((ActionTarget::Service(v), false)),
-            ("--add-port", Some(v)) => out.changes.push((ActionTarget::Port(v), true)),
-            ("--remove-port", Some(v)) => out.changes.push((ActionTarget::Port(v), false)),
-            ("--add-rich-rule", Some(v)) => out.changes.push((ActionTarget::RichRule(v), true)),
-            ("--remove-rich-rule", Some(v)) => out.changes.push((ActionTarget::RichRule(v), false)),
-            (o, _) if o.starts_with("--add-") || o.starts_with("--change-") => {
-                out.changes.push((ActionTarget::Other, true))
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    out
+/// A word of a shell command line: its text with quoting removed, and where it starts and ends
+/// in the line (for spans of values written in place).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Word {
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
 }
 
 /// Splits a shell command line into commands (`&&`, `||`, `;`, `|`, newlines) and each into
 /// words with shell quoting removed; enough for the `firewall-cmd` lines tasks hold.
-pub(crate) fn shell_commands(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn shell_commands(text: &str) -> Vec<Vec<Word>> {
     let mut commands = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = text.chars().peekable();
+    let mut words: Vec<Word> = Vec::new();
+    let mut word: Option<Word> = None;
     let mut quote: Option<char> = None;
-    let end_word = |words: &mut Vec<String>, word: &mut String, in_word: &mut bool| {
-        if *in_word {
-            words.push(std::mem::take(word));
-            *in_word = false;
+    let mut chars = text.char_indices().peekable();
+    fn push(word: &mut Option<Word>, at: usize, c: Option<char>) {
+        let w = word.get_or_insert(Word {
+            text: String::new(),
+            start: at,
+            end: at,
+        });
+        if let Some(c) = c {
+            w.text.push(c);
         }
-    };
-    while let Some(c) = chars.next() {
+    }
+    fn end(words: &mut Vec<Word>, word: &mut Option<Word>, at: usize) {
+        if let Some(mut w) = word.take() {
+            w.end = at;
+            words.push(w);
+        }
+    }
+    while let Some((at, c)) = chars.next() {
         match quote {
             Some(q) if c == q => quote = None,
             Some('"') if c == '\\' => {
-                if let Some(n) = chars.next() {
-                    word.push(n);
+                if let Some((_, n)) = chars.next() {
+                    push(&mut word, at, Some(n));
                 }
             }
-            Some(_) => word.push(c),
+            Some(_) => push(&mut word, at, Some(c)),
             None => match c {
                 '\'' | '"' => {
                     quote = Some(c);
-                    in_word = true;
+                    push(&mut word, at, None);
                 }
                 '\\' => {
-                    if let Some(n) = chars.next() {
+                    if let Some((_, n)) = chars.next() {
                         if n != '\n' {
-                            word.push(n);
-                            in_word = true;
+                            push(&mut word, at, Some(n));
                         }
                     }
                 }
-                ' ' | '\t' => end_word(&mut words, &mut word, &mut in_word),
+                ' ' | '\t' | '\r' => end(&mut words, &mut word, at),
                 ';' | '&' | '|' | '\n' => {
-                    end_word(&mut words, &mut word, &mut in_word);
+                    end(&mut words, &mut word, at);
                     if !words.is_empty() {
                         commands.push(std::mem::take(&mut words));
                     }
                 }
-                _ => {
-                    word.push(c);
-                    in_word = true;
-                }
+                _ => push(&mut word, at, Some(c)),
             },
         }
     }
-    end_word(&mut words, &mut word, &mut in_word);
+    end(&mut words, &mut word, text.len());
     if !words.is_empty() {
         commands.push(words);
     }
@@ -212,102 +156,96 @@ pub(crate) fn shell_commands(text: &str) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::firewall::{OpOrigin, OpTarget};
+    use crate::source::{FileId, Span};
 
-    fn words(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_string).collect()
+    fn texts(cmd: &[Word]) -> Vec<&str> {
+        cmd.iter().map(|w| w.text.as_str()).collect()
     }
 
     #[test]
-    fn reads_firewall_cmd_options_in_both_forms() {
-        let c = parse_cmd(
-            "firewall-cmd",
-            &words("--permanent --zone FedoraServer --add-service=submission --add-port 4190/tcp"),
-        );
-        assert!(c.permanent && !c.offline && !c.reload);
-        assert_eq!(c.zone.as_deref(), Some("FedoraServer"));
-        assert_eq!(
-            c.changes,
-            vec![
-                (ActionTarget::Service("submission".into()), true),
-                (ActionTarget::Port("4190/tcp".into()), true)
-            ]
-        );
-        let c = parse_cmd(
-            "/usr/bin/firewall-offline-cmd",
-            &words("--remove-service=pop3"),
-        );
-        assert!(c.offline && c.permanent);
-        assert_eq!(
-            c.changes,
-            vec![(ActionTarget::Service("pop3".into()), false)]
-        );
-        assert!(parse_cmd("firewall-cmd", &words("--reload")).reload);
-    }
-
-    #[test]
-    fn splits_shell_lines_into_commands() {
-        let cmds = shell_commands(
-            "firewall-cmd --permanent --add-service=smtp && firewall-cmd --reload; echo 'a b' | cat",
-        );
+    fn splits_shell_lines_into_commands_with_word_places() {
+        let line =
+            "firewall-cmd --permanent --add-service=smtp && firewall-cmd --reload; echo 'a b' | cat";
+        let cmds = shell_commands(line);
         assert_eq!(cmds.len(), 4);
         assert_eq!(
-            cmds[0],
-            words("firewall-cmd --permanent --add-service=smtp")
+            texts(&cmds[0]),
+            ["firewall-cmd", "--permanent", "--add-service=smtp"]
         );
-        assert_eq!(cmds[1], words("firewall-cmd --reload"));
-        assert_eq!(cmds[2], vec!["echo".to_string(), "a b".to_string()]);
+        let w = &cmds[0][2];
+        assert_eq!(&line[w.start..w.end], "--add-service=smtp");
+        assert_eq!(texts(&cmds[1]), ["firewall-cmd", "--reload"]);
+        assert_eq!(texts(&cmds[2]), ["echo", "a b"]);
+        let cmds = shell_commands(
+            "firewall-cmd \\\n  --add-rich-rule='rule service name=\"imaps\" accept'",
+        );
         assert_eq!(
-            shell_commands(
-                "firewall-cmd \\\n  --add-rich-rule='rule service name=\"imaps\" accept'"
-            ),
-            vec![vec![
-                "firewall-cmd".to_string(),
-                "--add-rich-rule=rule service name=\"imaps\" accept".to_string()
-            ]]
+            texts(&cmds[0]),
+            [
+                "firewall-cmd",
+                "--add-rich-rule=rule service name=\"imaps\" accept"
+            ]
         );
         assert!(shell_commands("").is_empty());
+        assert!(shell_commands("  ;; && ").is_empty());
+    }
+
+    fn op(order: usize, notify: &[&str]) -> FirewallEvent {
+        let span = Span::new(FileId(0), 0, 0);
+        FirewallEvent {
+            host: 0,
+            order,
+            notify: notify.iter().map(|s| s.to_string()).collect(),
+            kind: EventKind::Op(FirewallOp {
+                target: OpTarget::Service("smtp".into()),
+                zone: None,
+                permanent: true,
+                immediate: false,
+                enable: true,
+                offline: false,
+                reloaded: false,
+                origin: OpOrigin::Module,
+                span,
+                name_span: span,
+            }),
+        }
     }
 
     #[test]
-    fn reload_marks_earlier_tasks_and_notifying_ones() {
-        let base = FirewallAction {
-            host: 0,
-            what: ActionTarget::Service("smtp".into()),
-            zone: None,
-            permanent: true,
-            immediate: false,
-            enable: true,
-            offline: false,
-            reloaded: false,
-            origin: ActionOrigin::Module,
-            task: Span::new(crate::source::FileId(0), 0, 0),
-            value: Span::new(crate::source::FileId(0), 0, 0),
-            notify: vec![],
-            play: 0,
-            order: 5,
-        };
-        let notified = FirewallAction {
-            notify: vec!["reload firewalld".into()],
-            order: 9,
-            ..base.clone()
-        };
-        let mut actions = vec![base.clone(), notified, FirewallAction { order: 20, ..base }];
-        let reloads = vec![
-            Reload {
-                play: 0,
-                order: 10,
+    fn reloads_apply_to_earlier_tasks_and_to_those_notifying_a_handler() {
+        let events = vec![
+            op(1, &[]),
+            op(2, &["reload firewalld"]),
+            FirewallEvent {
                 host: 0,
-                handler_names: vec![],
+                order: 3,
+                notify: vec![],
+                kind: EventKind::Reload {
+                    handler_names: vec![],
+                },
             },
-            Reload {
-                play: 0,
-                order: 100,
+            op(4, &[]),
+            op(5, &["reload firewalld"]),
+            FirewallEvent {
                 host: 0,
-                handler_names: vec!["reload firewalld".into()],
+                order: 9,
+                notify: vec![],
+                kind: EventKind::Reload {
+                    handler_names: vec!["reload firewalld".into()],
+                },
+            },
+            FirewallEvent {
+                host: 1,
+                order: 10,
+                notify: vec![],
+                kind: EventKind::SetDefaultZone("other".into()),
             },
         ];
-        mark_reloaded(&mut actions, &reloads);
-        let got: Vec<bool> = actions.iter().map(|a| a.reloaded).collect();
-        assert_eq!(got, vec![true, true, false]);
+        let fw = host_firewall(&events, 0, "FedoraServer");
+        let reloaded: Vec<bool> = fw.ops.iter().map(|o| o.reloaded).collect();
+        assert_eq!(reloaded, [true, true, false, true]);
+        assert_eq!(fw.default_zone, "FedoraServer");
+        assert_eq!(host_firewall(&events, 1, "public").default_zone, "other");
     }
 }

@@ -6,7 +6,7 @@
 //! file that may be deployed is checked), loops are expanded, `src`/`dest` are templated, and the
 //! template is rendered. The destination decides what kind of configuration the file is.
 
-use super::firewall::{is_firewall_cmd, ActionOrigin, ActionTarget, FirewallAction, Reload};
+use super::firewall::{is_firewall_cmd, EventKind, FirewallEvent};
 use super::map::{Piece, SpanMap};
 use super::RenderedFile;
 use crate::ansible::inventory::Inventory;
@@ -14,6 +14,7 @@ use crate::ansible::playbook::{LoopKind, Play, Project, Task};
 use crate::ansible::yaml::{Node, Value};
 use crate::ansible::Vars;
 use crate::diagnostic::Diagnostic;
+use crate::model::firewall::{CmdEffect, CmdTarget, FirewallOp, OpOrigin, OpTarget};
 use crate::render::{Fleet, Problem, ProblemKind, RenderJob, Renderer, TemplateSource};
 use crate::rules;
 use crate::source::{FileId, SourceDb, Span};
@@ -115,9 +116,8 @@ pub(crate) struct Session<'a> {
     pub runtime: HashMap<usize, IndexMap<String, String>>,
     /// Names quoted in the repository's `filter_plugins/` and `test_plugins/` Python files.
     pub plugin_names: Vec<String>,
-    /// firewalld changes per host, in task order.
-    pub firewall: Vec<FirewallAction>,
-    pub reloads: Vec<Reload>,
+    /// firewalld changes and reloads per host, in task order.
+    pub firewall: Vec<FirewallEvent>,
     /// The index of the task being evaluated (orders firewall changes and reloads).
     pub order: usize,
 }
@@ -170,7 +170,6 @@ impl Session<'_> {
         }
         self.files.sort_by_key(|f| f.host);
         self.file_index.clear();
-        super::firewall::mark_reloaded(&mut self.firewall, &self.reloads);
     }
 
     fn play_hosts(&mut self, play: &Play) -> Vec<usize> {
@@ -582,18 +581,19 @@ impl Session<'_> {
                 "yes" | "true" | "on" | "1" | "y" | "t"
             ))
         };
-        let (what, value) = if let Some((v, at)) = text(self, "service") {
-            (ActionTarget::Service(v), at)
+        let (target, name_span) = if let Some((v, at)) = text(self, "service") {
+            (OpTarget::Service(v), at)
         } else if let Some((v, at)) = text(self, "port") {
-            let v = match text(self, "protocol") {
-                Some((proto, _)) if !v.contains('/') => format!("{v}/{proto}"),
-                _ => v,
+            let given = text(self, "protocol").map(|(p, _)| p);
+            let (port, proto) = match v.split_once('/') {
+                Some((port, proto)) => (port.to_string(), proto.to_string()),
+                None => (v.clone(), given.unwrap_or_default()),
             };
-            (ActionTarget::Port(v), at)
+            (OpTarget::Port { port, proto }, at)
         } else if let Some((v, at)) = text(self, "rich_rule") {
-            (ActionTarget::RichRule(v), at)
+            (OpTarget::RichRule(v), at)
         } else {
-            (ActionTarget::Other, task.span)
+            (OpTarget::Other, task.span)
         };
         let state = text(self, "state").map(|(s, _)| s).unwrap_or_default();
         let mut permanent = flag(self, "permanent");
@@ -608,23 +608,19 @@ impl Session<'_> {
         if permanent.is_none() {
             permanent = Some(false);
         }
-        let action = FirewallAction {
-            host: job.host,
-            what,
+        let op = FirewallOp {
+            target,
             zone: text(self, "zone").map(|(z, _)| z),
             permanent: permanent.unwrap_or(false),
             immediate: immediate.unwrap_or(false),
             enable: matches!(state.as_str(), "enabled" | "present"),
             offline,
             reloaded: false,
-            origin: ActionOrigin::Module,
-            task: task.span,
-            value,
-            notify: task.notify.clone(),
-            play: task.play,
-            order: self.order,
+            origin: OpOrigin::Module,
+            span: task.span,
+            name_span,
         };
-        self.firewall.push(action);
+        self.push_event(task, job.host, EventKind::Op(op));
     }
 
     /// `command`/`shell` running `firewall-cmd`: each change it makes, and `--reload`.
@@ -635,7 +631,8 @@ impl Session<'_> {
             .or_else(|| task.arg("_raw_params"))
             .or_else(|| task.arg("argv"));
         let Some(node) = node else { return };
-        let commands = match node.as_seq() {
+        // Each word with the place it is written, when the file holds it verbatim.
+        let commands: Vec<Vec<(String, Option<Span>)>> = match node.as_seq() {
             Some(argv) => {
                 let mut words = Vec::new();
                 for item in argv {
@@ -643,7 +640,8 @@ impl Session<'_> {
                     let Some(w) = self.render_string(&raw, item.span, job.host, &job.vars) else {
                         return;
                     };
-                    words.push(w);
+                    let at = (self.db.text(item.span) == w).then_some(item.span);
+                    words.push((w, at));
                 }
                 vec![words]
             }
@@ -652,44 +650,86 @@ impl Session<'_> {
                 let Some(line) = self.render_string(&raw, node.span, job.host, &job.vars) else {
                     return;
                 };
+                // Words are found in the file in order (a block scalar's text is not the
+                // file's bytes, but its words are); a word not written there has no place.
+                let written = self.db.text(node.span).to_string();
+                let mut from = 0;
                 super::firewall::shell_commands(&line)
+                    .into_iter()
+                    .map(|cmd| {
+                        cmd.into_iter()
+                            .map(|w| {
+                                let found = written[from..].find(&w.text).map(|i| from + i);
+                                let at = found.filter(|_| !w.text.is_empty()).map(|i| {
+                                    from = i + w.text.len();
+                                    let start = node.span.start() + i;
+                                    Span::new(node.span.file, start, start + w.text.len())
+                                });
+                                (w.text, at)
+                            })
+                            .collect()
+                    })
+                    .collect()
             }
         };
         for words in commands {
             // Leading `sudo`, `env X=Y` and `k=v` module options (`chdir=`) are not the program.
-            let start = words.iter().position(|w| is_firewall_cmd(w)).filter(|&i| {
-                words[..i]
-                    .iter()
-                    .all(|w| w == "sudo" || w == "env" || w.contains('='))
-            });
-            let Some(start) = start else { continue };
-            let cmd = super::firewall::parse_cmd(&words[start], &words[start + 1..]);
-            if cmd.reload {
-                self.push_reload(task, job.host);
-            }
-            for (what, enable) in cmd.changes {
-                let value = match &what {
-                    ActionTarget::Service(v)
-                    | ActionTarget::Port(v)
-                    | ActionTarget::RichRule(v) => self.word_span(node, v).unwrap_or(node.span),
-                    ActionTarget::Other => node.span,
-                };
-                self.firewall.push(FirewallAction {
-                    host: job.host,
-                    what,
-                    zone: cmd.zone.clone(),
-                    permanent: cmd.permanent,
-                    immediate: !cmd.permanent,
-                    enable,
-                    offline: cmd.offline,
-                    reloaded: false,
-                    origin: ActionOrigin::Command,
-                    task: task.span,
-                    value,
-                    notify: task.notify.clone(),
-                    play: task.play,
-                    order: self.order,
+            let start = words
+                .iter()
+                .position(|w| is_firewall_cmd(&w.0))
+                .filter(|&i| {
+                    words[..i]
+                        .iter()
+                        .all(|w| w.0 == "sudo" || w.0 == "env" || w.0.contains('='))
                 });
+            let Some(start) = start else { continue };
+            let args: Vec<&str> = words[start..].iter().map(|w| w.0.as_str()).collect();
+            for effect in crate::model::firewall::parse_firewall_cmd(&args) {
+                let kind = match effect {
+                    CmdEffect::Change {
+                        target,
+                        enable,
+                        zone,
+                        permanent,
+                        offline,
+                        value,
+                    } => {
+                        let name_span = words
+                            .get(start + value.word)
+                            .and_then(|w| w.1)
+                            .and_then(|at| {
+                                (value.range.end <= at.len()).then(|| {
+                                    Span::new(
+                                        at.file,
+                                        at.start() + value.range.start,
+                                        at.start() + value.range.end,
+                                    )
+                                })
+                            })
+                            .unwrap_or(node.span);
+                        EventKind::Op(FirewallOp {
+                            target: match target {
+                                CmdTarget::Service(s) => OpTarget::Service(s),
+                                CmdTarget::Port { port, proto } => OpTarget::Port { port, proto },
+                                CmdTarget::RichRule(r) => OpTarget::RichRule(r),
+                                CmdTarget::Other(_) => OpTarget::Other,
+                            },
+                            zone,
+                            permanent,
+                            immediate: !permanent,
+                            enable,
+                            offline,
+                            reloaded: false,
+                            origin: OpOrigin::Command,
+                            span: task.span,
+                            name_span,
+                        })
+                    }
+                    CmdEffect::Reload => self.reload_kind(task),
+                    CmdEffect::RuntimeToPermanent => EventKind::RuntimeToPermanent,
+                    CmdEffect::SetDefaultZone(zone) => EventKind::SetDefaultZone(zone),
+                };
+                self.push_event(task, job.host, kind);
             }
         }
     }
@@ -707,21 +747,27 @@ impl Session<'_> {
         if name.trim_end_matches(".service") == "firewalld"
             && matches!(state.trim(), "reloaded" | "restarted")
         {
-            self.push_reload(task, job.host);
+            let kind = self.reload_kind(task);
+            self.push_event(task, job.host, kind);
         }
     }
 
-    fn push_reload(&mut self, task: &Task, host: usize) {
+    /// A reload: by a handler (applies to the tasks that notify it) or an ordinary task.
+    fn reload_kind(&self, task: &Task) -> EventKind {
         let handler_names = if task.handler {
             task.name.iter().chain(&task.listen).cloned().collect()
         } else {
             Vec::new()
         };
-        self.reloads.push(Reload {
-            play: task.play,
-            order: self.order,
+        EventKind::Reload { handler_names }
+    }
+
+    fn push_event(&mut self, task: &Task, host: usize, kind: EventKind) {
+        self.firewall.push(FirewallEvent {
             host,
-            handler_names,
+            order: self.order,
+            notify: task.notify.clone(),
+            kind,
         });
     }
 
@@ -745,14 +791,6 @@ impl Session<'_> {
             }
         }
         node.span
-    }
-
-    /// The span of `word` inside a verbatim command string.
-    fn word_span(&self, node: &Node, word: &str) -> Option<Span> {
-        let text = self.db.text(node.span);
-        let at = text.find(word)?;
-        let start = node.span.start() + at;
-        Some(Span::new(node.span.file, start, start + word.len()))
     }
 
     fn template_job(

@@ -24,6 +24,8 @@ use crate::ansible::playbook::{self, Project};
 use crate::ansible::Vars;
 use crate::config::Settings;
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::model::fail2ban::{TreeFile, Trusted};
+use crate::model::host::MailHost;
 use crate::parse::dovecot::{Note, VirtualFs};
 use crate::render::{self, Fleet, Renderer, UNKNOWN_PLACEHOLDER};
 use crate::source::{FileId, SourceDb, Span};
@@ -71,8 +73,8 @@ pub struct Loaded {
     pub fleet: Fleet,
     pub project: Project,
     pub files: Vec<RenderedFile>,
-    /// firewalld changes the tasks make, per host in task order.
-    pub firewall: Vec<firewall::FirewallAction>,
+    /// firewalld changes and reloads the tasks make, per host in task order.
+    pub firewall: Vec<firewall::FirewallEvent>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -141,7 +143,6 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         runtime: HashMap::new(),
         plugin_names: jobs::plugin_names(&plugin_dirs(&project)),
         firewall: Vec::new(),
-        reloads: Vec::new(),
         order: 0,
     };
     session.run();
@@ -240,33 +241,38 @@ fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
             Some((run[0].host, range))
         })
         .collect();
+    // Hosts with files, and hosts whose only mail configuration is firewall tasks.
+    let with_files: std::collections::HashSet<usize> = runs.iter().map(|(h, _)| *h).collect();
+    let mut hosts: Vec<(usize, std::ops::Range<usize>)> = runs;
+    let mut only_tasks: Vec<usize> = loaded
+        .firewall
+        .iter()
+        .map(|e| e.host)
+        .filter(|h| !with_files.contains(h))
+        .collect();
+    only_tasks.sort_unstable();
+    only_tasks.dedup();
+    hosts.extend(only_tasks.into_iter().map(|h| (h, 0..0)));
+    hosts.sort_by_key(|(h, _)| *h);
     let mut stock: Option<FileId> = None;
-    for (host, range) in runs {
+    for (host, range) in hosts {
         let files: Vec<&RenderedFile> = loaded.files[range].iter().collect();
-        let mut vfs = dovecot_vfs(&files);
-        let main = match files.iter().find(|f| f.kind == ConfigKind::DovecotMain) {
-            Some(main) => main.file,
-            None if vfs
-                .files
-                .iter()
-                .any(|(p, _)| p.starts_with("/etc/dovecot/conf.d")) =>
-            {
-                let id = *stock.get_or_insert_with(|| stock_main(&mut loaded.db, settings));
-                let mut with_main = (*vfs).clone();
-                with_main
-                    .files
-                    .push((PathBuf::from("/etc/dovecot/dovecot.conf"), id));
-                vfs = Arc::new(with_main);
-                id
-            }
-            None => continue,
-        };
-        let config = crate::model::dovecot::load_virtual(&mut loaded.db, main, settings, vfs);
-        let mut found = crate::rules::check_dovecot(&config, settings);
-        let notes = config.document.notes.iter().filter(
-            |n| !matches!(n, Note::IncludeNotRendered { span, .. } if Some(span.file) == stock),
+        let mail = build_host(
+            &mut loaded.db,
+            &loaded.fleet,
+            &loaded.firewall,
+            &files,
+            host,
+            settings,
+            &mut stock,
         );
-        found.extend(not_rendered_includes(notes));
+        let mut found = crate::rules::check(&crate::rules::Context::for_host(&mail, settings));
+        if let Some(config) = &mail.dovecot {
+            let notes = config.document.notes.iter().filter(
+                |n| !matches!(n, Note::IncludeNotRendered { span, .. } if Some(span.file) == stock),
+            );
+            found.extend(not_rendered_includes(notes));
+        }
         crate::suppress::apply(&loaded.db, &mut found);
         let host_name = loaded.fleet.hosts()[host].name.clone();
         for d in found {
@@ -520,26 +526,161 @@ pub fn host_model(
     options: &RepoOptions,
     host: &str,
     settings: &Settings,
-) -> Result<(SourceDb, crate::model::dovecot::DovecotConfig, String), String> {
+) -> Result<(SourceDb, MailHost), String> {
     let mut loaded = load(root, options);
     let index = loaded
         .fleet
         .host_index(host)
         .ok_or_else(|| format!("host `{host}` is not in the inventory"))?;
     let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == index).collect();
-    let main = files
+    let mut stock = None;
+    let mail = build_host(
+        &mut loaded.db,
+        &loaded.fleet,
+        &loaded.firewall,
+        &files,
+        index,
+        settings,
+        &mut stock,
+    );
+    if mail.dovecot.is_none()
+        && mail.postfix.is_none()
+        && mail.fail2ban.is_none()
+        && mail.firewall.is_none()
+    {
+        return Err(format!(
+            "no task writes a Dovecot, Postfix, fail2ban or firewalld configuration for `{host}`"
+        ));
+    }
+    Ok((loaded.db, mail))
+}
+
+/// Assembles one host's mail stack from its rendered files and firewall tasks. `stock` caches
+/// the assumed stock dovecot.conf for repositories that render only `conf.d/` files.
+fn build_host(
+    db: &mut SourceDb,
+    fleet: &Fleet,
+    events: &[firewall::FirewallEvent],
+    files: &[&RenderedFile],
+    host: usize,
+    settings: &Settings,
+    stock: &mut Option<FileId>,
+) -> MailHost {
+    let of_kind = |kind: ConfigKind| files.iter().filter(move |f| f.kind == kind);
+    // Dovecot: the main file, or the distribution's when only conf.d/ files are rendered.
+    let mut vfs = dovecot_vfs(files);
+    let main = match of_kind(ConfigKind::DovecotMain).next() {
+        Some(main) => Some(main.file),
+        None if vfs
+            .files
+            .iter()
+            .any(|(p, _)| p.starts_with("/etc/dovecot/conf.d")) =>
+        {
+            let id = *stock.get_or_insert_with(|| stock_main(db, settings));
+            let mut with_main = (*vfs).clone();
+            with_main
+                .files
+                .push((PathBuf::from("/etc/dovecot/dovecot.conf"), id));
+            vfs = Arc::new(with_main);
+            Some(id)
+        }
+        None => None,
+    };
+    let dovecot = main.map(|main| crate::model::dovecot::load_virtual(db, main, settings, vfs));
+    // Postfix: master.cf decides the services; main.cf only narrows them.
+    let main_cf = of_kind(ConfigKind::PostfixMain)
+        .next_back()
+        .map(|f| crate::parse::postfix::parse_main_in(f.file, db.file(f.file).text()));
+    let postfix = of_kind(ConfigKind::PostfixMaster).next_back().map(|f| {
+        let master = crate::parse::postfix::parse_master(f.file, db.file(f.file).text());
+        crate::model::postfix::model(&master, main_cf.as_ref())
+    });
+    // fail2ban: every file under /etc/fail2ban/, by its path there.
+    let tree: Vec<TreeFile> = files
         .iter()
-        .find(|f| f.kind == ConfigKind::DovecotMain)
-        .ok_or_else(|| format!("no task renders /etc/dovecot/dovecot.conf for `{host}`"))?;
-    let (main_file, vfs) = (main.file, dovecot_vfs(&files));
-    let model = crate::model::dovecot::load_virtual(&mut loaded.db, main_file, settings, vfs);
-    let name = loaded
-        .db
-        .file(main_file)
-        .path()
-        .to_string_lossy()
-        .into_owned();
-    Ok((loaded.db, model, name))
+        .filter(|f| matches!(f.kind, ConfigKind::Fail2banJail | ConfigKind::Fail2banFile))
+        .map(|f| TreeFile {
+            rel: fail2ban_rel(&f.dest),
+            file: f.file,
+        })
+        .collect();
+    let fail2ban =
+        (!tree.is_empty()).then(|| crate::model::fail2ban::load_tree(db, &tree, settings));
+    // firewalld: managed when a task, command or zone file applies to the host.
+    let zones: Vec<&&RenderedFile> = of_kind(ConfigKind::FirewalldZone).collect();
+    let managed = !zones.is_empty() || events.iter().any(|e| e.host == host);
+    let firewall = managed.then(|| {
+        let default_zone = of_kind(ConfigKind::FirewalldConf)
+            .next_back()
+            .and_then(|f| default_zone_of(db.file(f.file).text()))
+            .unwrap_or_else(|| settings.firewalld.default_zone.clone());
+        let mut fw = firewall::host_firewall(events, host, &default_zone);
+        for f in zones {
+            let name = file_stem(&f.dest);
+            fw.zones.push(crate::parse::firewalld::parse_zone(
+                f.file,
+                name,
+                db.file(f.file).text(),
+            ));
+        }
+        for f in of_kind(ConfigKind::FirewalldService) {
+            let name = file_stem(&f.dest);
+            fw.services.push(crate::parse::firewalld::parse_service(
+                f.file,
+                name,
+                db.file(f.file).text(),
+            ));
+        }
+        fw
+    });
+    let mut trusted = crate::model::fail2ban::trusted_from_settings(settings);
+    if let Some(var) = &settings.fail2ban.trusted_networks_var {
+        for (text, span) in trusted_from_var(fleet, host, var) {
+            if let Some(network) = crate::net::Network::parse(&text) {
+                trusted.push(Trusted {
+                    network,
+                    text,
+                    origin: Some(span),
+                });
+            }
+        }
+    }
+    MailHost {
+        name: fleet.hosts()[host].name.clone(),
+        dovecot,
+        postfix,
+        fail2ban,
+        firewall,
+        trusted,
+    }
+}
+
+/// A fail2ban file's path relative to `/etc/fail2ban`; a jail file placed elsewhere through
+/// `dest-kinds:` counts as a `jail.d/` file of its name.
+fn fail2ban_rel(dest: &str) -> String {
+    match dest.strip_prefix("/etc/fail2ban/") {
+        Some(rel) => rel.to_string(),
+        None => format!("jail.d/{}", file_name(dest)),
+    }
+}
+
+fn file_name(dest: &str) -> &str {
+    dest.rsplit('/').next().unwrap_or(dest)
+}
+
+/// A zone's or service's name: its file name without `.xml`.
+fn file_stem(dest: &str) -> &str {
+    let name = file_name(dest);
+    name.strip_suffix(".xml").unwrap_or(name)
+}
+
+/// `DefaultZone=` of a firewalld.conf (the last one wins; `#` starts a comment line).
+fn default_zone_of(text: &str) -> Option<String> {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.trim().strip_prefix("DefaultZone="))
+        .map(|z| z.trim().to_string())
+        .rfind(|z| !z.is_empty())
 }
 
 fn dovecot_vfs(files: &[&RenderedFile]) -> Arc<VirtualFs> {

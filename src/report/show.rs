@@ -150,6 +150,31 @@ pub fn write_human(
     write_table(out, &header, &rows)
 }
 
+/// A host's whole mail stack (`mxlint show REPO --host HOST`).
+pub fn write_host_json(
+    out: &mut dyn Write,
+    db: &SourceDb,
+    host: &crate::model::host::MailHost,
+    _settings: &crate::config::Settings,
+) -> io::Result<()> {
+    match &host.dovecot {
+        Some(config) => write_json(out, &host.name, db, config),
+        None => writeln!(out, "{{}}"),
+    }
+}
+
+pub fn write_host_human(
+    out: &mut dyn Write,
+    db: &SourceDb,
+    host: &crate::model::host::MailHost,
+    _settings: &crate::config::Settings,
+) -> io::Result<()> {
+    match &host.dovecot {
+        Some(config) => write_human(out, &host.name, db, config),
+        None => Ok(()),
+    }
+}
+
 fn yes_no(value: bool) -> String {
     if value { "yes" } else { "no" }.to_string()
 }

@@ -22,6 +22,7 @@ mod fail2ban_loopback_not_ignored;
 mod fail2ban_setting_ignored;
 mod fail2ban_trusted_network_missing;
 mod firewall_change_not_applied;
+mod firewall_mail_service_missing;
 mod firewall_unknown_service;
 mod firewalld_zone_invalid;
 mod listener_port_conflict;
@@ -50,6 +51,18 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// Everything one host has.
+    pub fn for_host(host: &'a crate::model::host::MailHost, settings: &'a Settings) -> Self {
+        Context {
+            settings,
+            dovecot: host.dovecot.as_ref(),
+            fail2ban: host.fail2ban.as_ref(),
+            trusted: &host.trusted,
+            firewall: host.firewall.as_ref(),
+            postfix: host.postfix.as_ref(),
+        }
+    }
+
     pub fn new(settings: &'a Settings) -> Self {
         Context {
             settings,
@@ -98,6 +111,7 @@ pub static ALL: &[&Rule] = &[
     &service_vsz_limit_too_small::RULE,
     &vsz_setting_without_effect::RULE,
     &vsz_limit_invalid_for_version::RULE,
+    &firewall_mail_service_missing::RULE,
     &firewall_unknown_service::RULE,
     &firewall_change_not_applied::RULE,
     &listener_port_conflict::RULE,
