@@ -27,6 +27,7 @@ pub mod fix;
 pub mod model;
 pub mod net;
 pub mod parse;
+pub mod plain;
 pub mod redact;
 pub mod render;
 pub mod repo;
@@ -49,13 +50,17 @@ pub struct Outcome {
 }
 
 /// Checks each target: a directory as an Ansible repository ([`repo::check_repo`], with the
-/// options `repo_options` gives for it), a file as a plain Dovecot configuration.
+/// options `repo_options` gives for it), files (and a fail2ban directory) as plain
+/// configuration ([`plain`]).
 pub fn check_targets(
     targets: &[&Path],
     repo_options: impl Fn(&Path) -> repo::RepoOptions,
     settings: &config::Settings,
 ) -> Outcome {
-    let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets.iter().partition(|p| p.is_dir());
+    // A fail2ban directory (`/etc/fail2ban`) is a plain target; other directories are repositories.
+    let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets
+        .iter()
+        .partition(|p| p.is_dir() && !(plain::is_fail2ban_dir(p) && !repo::is_ansible_repo(p)));
     let mut outcome = Outcome::default();
     for dir in dirs {
         let options = repo_options(dir);
@@ -71,15 +76,12 @@ pub fn check_targets(
         let mut found = repo::check_repo_into(&mut outcome.db, dir, &options, settings);
         outcome.diagnostics.append(&mut found);
     }
-    for path in files {
-        match model::dovecot::load(&mut outcome.db, path, settings) {
-            Ok(config) => {
-                let mut found = rules::check_dovecot(&config, settings);
-                suppress::apply(&outcome.db, &mut found);
-                outcome.diagnostics.append(&mut found);
-            }
-            Err(error) => outcome.errors.push(error),
-        }
+    let (hosts, errors) = plain::load_hosts(&mut outcome.db, &files, settings);
+    outcome.errors.extend(errors);
+    for host in &hosts {
+        let mut found = rules::check(&rules::Context::for_host(host, settings));
+        suppress::apply(&outcome.db, &mut found);
+        outcome.diagnostics.append(&mut found);
     }
     outcome
 }
