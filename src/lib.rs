@@ -60,7 +60,7 @@ pub fn check_targets(
     // A fail2ban directory (`/etc/fail2ban`) is a plain target; other directories are repositories.
     let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets
         .iter()
-        .partition(|p| p.is_dir() && !(plain::is_fail2ban_dir(p) && !repo::is_ansible_repo(p)));
+        .partition(|p| p.is_dir() && (repo::is_ansible_repo(p) || !plain::is_fail2ban_dir(p)));
     let mut outcome = Outcome::default();
     for dir in dirs {
         let options = repo_options(dir);
