@@ -69,7 +69,9 @@ pub fn load_hosts(
             .any(|k| *k != PlainKind::FirewalldZone && *k != PlainKind::FirewalldService);
     let mut hosts = Vec::new();
     let mut errors = Vec::new();
-    let groups: Vec<Vec<usize>> = if repeats {
+    let groups: Vec<Vec<usize>> = if paths.is_empty() {
+        Vec::new()
+    } else if repeats {
         (0..paths.len()).map(|i| vec![i]).collect()
     } else {
         vec![(0..paths.len()).collect()]
@@ -169,6 +171,13 @@ fn add(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_paths_no_hosts() {
+        let mut db = SourceDb::new();
+        let (hosts, errors) = load_hosts(&mut db, &[], &Settings::default());
+        assert!(hosts.is_empty() && errors.is_empty());
+    }
 
     #[test]
     fn kinds_by_name_and_place() {
