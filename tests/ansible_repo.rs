@@ -94,12 +94,39 @@ fn write_repo(root: &Path, files: &[(&str, &str)]) {
 
 const PLAY: &str = "- hosts: mail\n  tasks:\n    - ansible.builtin.template:\n        src: dovecot.conf.j2\n        dest: /etc/dovecot/dovecot.conf\n";
 
+/// `mxlint check --format json REPO` with the repository's own `.mxlint.yml`, as the README runs it.
+fn check_json_own_config(repo: &Path) -> Value {
+    let out = mxlint()
+        .args(["check", "--format", "json"])
+        .arg(repo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const ALL_HOSTS: [&str; 4] = [
+    "imap01.eu.example.org",
+    "imap02.eu.example.org",
+    "imap01.us.example.org",
+    "imap02.us.example.org",
+];
+
 #[test]
 fn the_incident_repository_reports_at_the_template_lines_with_host_lists() {
-    let json = check_json(&example(), &[]);
+    let json = check_json_own_config(&example());
     let found = findings(&json);
+    let codes: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["MX302", "MX301", "MX401", "MX502", "MX503"],
+        "{found:#?}"
+    );
     let template = "roles/dovecot/templates/dovecot.conf.j2";
-    assert_eq!(found.len(), 2, "{found:#?}");
     let (code, path, line, hosts) = &found[0];
     assert_eq!((code.as_str(), *line), ("MX302", 14));
     assert!(path.ends_with(template), "{path}");
@@ -123,22 +150,85 @@ fn the_incident_repository_reports_at_the_template_lines_with_host_lists() {
             "imap01.us.example.org"
         ]
     );
+
+    // Port 587: master.cf enables submission (line 8), the firewall tasks open smtp and imaps.
+    let (_, path, line, hosts) = &found[2];
+    assert!(
+        path.ends_with("roles/postfix/templates/master.cf.j2"),
+        "{path}"
+    );
+    assert_eq!(*line, 8);
+    assert_eq!(hosts, &ALL_HOSTS);
+    let mx401 = &json["diagnostics"][2];
+    let message = mx401["message"].as_str().unwrap();
+    assert!(
+        message.contains("587/tcp") && message.contains("`FedoraServer`"),
+        "{message}"
+    );
+    assert!(
+        mx401["help"].as_str().unwrap().contains("`submission`"),
+        "{mx401}"
+    );
+    let related = mx401["related"][0]["path"].as_str().unwrap();
+    assert!(
+        related.ends_with("roles/firewall/tasks/main.yml"),
+        "{related}"
+    );
+
+    // The self-ban: the dovecot jail's own ignoreip (line 16) drops the admin networks.
+    for (i, code) in [(3, "MX502"), (4, "MX503")] {
+        let (c, path, line, hosts) = &found[i];
+        assert_eq!(c, code);
+        assert!(
+            path.ends_with("roles/fail2ban/templates/jail.local.j2"),
+            "{path}"
+        );
+        assert_eq!(*line, 16);
+        assert_eq!(hosts, &ALL_HOSTS);
+    }
+    let mx502 = &json["diagnostics"][3];
+    let message = mx502["message"].as_str().unwrap();
+    assert!(
+        message.contains("198.51.100.0/24") && message.contains("2001:db8:100::/48"),
+        "{message}"
+    );
+    let trusted_at = mx502["related"][0]["path"].as_str().unwrap();
+    assert!(trusted_at.ends_with("group_vars/all.yml"), "{trusted_at}");
+}
+
+#[test]
+fn the_fixed_twin_passes() {
+    let twin = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mail-fleet-fixed");
+    let json = check_json_own_config(&twin);
+    assert_eq!(findings(&json), Vec::new());
+    mxlint().arg("check").arg(&twin).assert().code(0);
 }
 
 #[test]
 fn limit_and_extra_vars_work_like_ansible_playbook() {
-    let eu = findings(&check_json(&example(), &["-l", "imap_eu"]));
+    let eu: Vec<_> = findings(&check_json(&example(), &["-l", "imap_eu"]))
+        .into_iter()
+        .filter(|f| f.0.starts_with("MX3"))
+        .collect();
     assert_eq!(eu.len(), 1, "{eu:#?}");
     assert_eq!(eu[0].3, ["imap01.eu.example.org", "imap02.eu.example.org"]);
     let negated = findings(&check_json(&example(), &["--limit", "mail:!imap_eu"]));
     assert!(negated
         .iter()
         .all(|f| f.3.iter().all(|h| h.ends_with(".us.example.org"))));
-    mxlint()
-        .args(["check", "--isolated", "-e", "dovecot_vsz_limit=2G"])
-        .arg(example())
-        .assert()
-        .code(0);
+    // -e wins over host_vars: these fix the vsz findings on every host and open 587; the
+    // jail override that drops the [DEFAULT] whitelist stays.
+    let fixed = findings(&check_json(
+        &example(),
+        &[
+            "-e",
+            "dovecot_vsz_limit=2G",
+            "-e",
+            r#"{"firewall_mail_services": ["smtp", "submission", "imaps"]}"#,
+        ],
+    ));
+    let codes: Vec<&str> = fixed.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(codes, ["MX503"], "{fixed:#?}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 type Row = (String, Option<String>, bool, bool, bool, bool, String);
 
 fn actions_of(host: &str) -> Vec<Row> {
-    let root = Path::new("tests/fixtures/ansible-repos/firewall-tasks");
+    let root = Path::new("tests/fixtures/firewall-tasks");
     let loaded = load(root, &RepoOptions::default());
     assert!(
         loaded.diagnostics.is_empty(),
