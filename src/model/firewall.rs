@@ -37,6 +37,17 @@ pub enum OpTarget {
     Other,
 }
 
+impl From<CmdTarget> for OpTarget {
+    fn from(target: CmdTarget) -> Self {
+        match target {
+            CmdTarget::Service(s) => OpTarget::Service(s),
+            CmdTarget::Port { port, proto } => OpTarget::Port { port, proto },
+            CmdTarget::RichRule(r) => OpTarget::RichRule(r),
+            CmdTarget::Other(_) => OpTarget::Other,
+        }
+    }
+}
+
 /// Where a change was written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpOrigin {
@@ -302,12 +313,7 @@ impl FirewallHost {
                         .map(|s| sub_span(*s, value.range.clone()))
                         .unwrap_or(task);
                     self.ops.push(FirewallOp {
-                        target: match target {
-                            CmdTarget::Service(s) => OpTarget::Service(s),
-                            CmdTarget::Port { port, proto } => OpTarget::Port { port, proto },
-                            CmdTarget::RichRule(r) => OpTarget::RichRule(r),
-                            CmdTarget::Other(_) => OpTarget::Other,
-                        },
+                        target: target.into(),
                         zone,
                         permanent,
                         immediate: !permanent,
@@ -332,7 +338,7 @@ impl FirewallHost {
 }
 
 /// The part `range` of a span covering a whole word (when the span has the word's length).
-fn sub_span(word: Span, range: std::ops::Range<usize>) -> Span {
+pub fn sub_span(word: Span, range: std::ops::Range<usize>) -> Span {
     if range.end <= word.len() {
         Span::new(
             word.file,

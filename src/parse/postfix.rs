@@ -215,29 +215,27 @@ pub fn parse_main(text: &str) -> MainCf {
 /// with whitespace continues it; blank lines and lines whose first non-blank character is `#`
 /// are skipped without ending it. `#` later in a line is part of the value.
 pub fn parse_main_in(file: FileId, text: &str) -> MainCf {
-    // (key, value, start, end) per logical line.
+    // (key, value, start, end) per logical line; its physical lines joined with spaces.
     let mut settings: Vec<(String, String, usize, usize)> = Vec::new();
-    let mut offset = 0;
-    for raw in text.split_inclusive('\n') {
-        let start = offset;
-        offset += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let content = line.trim_start();
-        if content.is_empty() || content.starts_with('#') {
+    for (start, end) in logical_lines(text) {
+        let logical = &text[start..end];
+        // An indented first line is a logical line postconf skips.
+        if logical.starts_with([' ', '\t']) {
             continue;
         }
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, value, _, end)) = settings.last_mut() {
-                value.push(' ');
-                value.push_str(content.trim_end());
-                *end = start + line.len();
-            }
+        let mut lines = logical.split('\n');
+        let Some((key, first)) = lines.next().and_then(|l| l.split_once('=')) else {
             continue;
+        };
+        let mut value = first.trim().to_string();
+        for line in lines
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            value.push(' ');
+            value.push_str(line);
         }
-        if let Some((key, value)) = line.split_once('=') {
-            let end = start + line.len();
-            settings.push((key.trim().to_string(), value.trim().to_string(), start, end));
-        }
+        settings.push((key.trim().to_string(), value, start, end));
     }
     let get = |name: &str| {
         settings

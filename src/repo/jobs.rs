@@ -14,7 +14,7 @@ use crate::ansible::playbook::{LoopKind, Play, Project, Task};
 use crate::ansible::yaml::{Node, Value};
 use crate::ansible::Vars;
 use crate::diagnostic::Diagnostic;
-use crate::model::firewall::{CmdEffect, CmdTarget, FirewallOp, OpOrigin, OpTarget};
+use crate::model::firewall::{CmdEffect, FirewallOp, OpOrigin, OpTarget};
 use crate::render::{Fleet, Problem, ProblemKind, RenderJob, Renderer, TemplateSource};
 use crate::rules;
 use crate::source::{FileId, SourceDb, Span};
@@ -697,23 +697,10 @@ impl Session<'_> {
                         let name_span = words
                             .get(start + value.word)
                             .and_then(|w| w.1)
-                            .and_then(|at| {
-                                (value.range.end <= at.len()).then(|| {
-                                    Span::new(
-                                        at.file,
-                                        at.start() + value.range.start,
-                                        at.start() + value.range.end,
-                                    )
-                                })
-                            })
+                            .map(|at| crate::model::firewall::sub_span(at, value.range.clone()))
                             .unwrap_or(node.span);
                         EventKind::Op(FirewallOp {
-                            target: match target {
-                                CmdTarget::Service(s) => OpTarget::Service(s),
-                                CmdTarget::Port { port, proto } => OpTarget::Port { port, proto },
-                                CmdTarget::RichRule(r) => OpTarget::RichRule(r),
-                                CmdTarget::Other(_) => OpTarget::Other,
-                            },
+                            target: target.into(),
                             zone,
                             permanent,
                             immediate: !permanent,
