@@ -3,7 +3,7 @@
 
 use super::{Context, Rule};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::exposure::{requirements, Port, Requirement};
+use crate::model::exposure::{requirements, Daemon, Port, Requirement};
 use crate::model::firewall::catalogue::mail_service_for_port;
 use crate::model::firewall::{FirewallHost, OpTarget};
 
@@ -90,22 +90,41 @@ fn finding(
             version.as_str()
         )
     };
+    // A protocol no line enables (Dovecot's compiled-in `protocols`): there is no line to point
+    // at, so the finding goes on the firewall side, where the fix usually is.
+    let by_default =
+        req.daemon == Daemon::Dovecot && cx.dovecot.is_some_and(|d| d.protocol_lines.is_empty());
+    let firewall_span = fw
+        .zone_file(zone)
+        .map(|f| crate::source::Span::new(f.file, 0, 0))
+        .or_else(|| {
+            fw.ops
+                .iter()
+                .find(|op| fw.zone_of(op) == zone && !matches!(op.target, OpTarget::Other))
+                .or(fw.ops.first())
+                .map(|op| op.span)
+        });
+    if let (true, Some(at)) = (by_default, firewall_span) {
+        return Diagnostic::new(
+            &RULE,
+            at,
+            format!("{message} (nothing sets Dovecot's `protocols`, so its compiled-in default serves it)"),
+        )
+        .label(format!("zone `{zone}` is managed here"))
+        .help(format!(
+            "{help}; or set `protocols` to only what the host serves (for example `protocols = imap lmtp`) in a file the repository writes"
+        ));
+    }
     let mut d = Diagnostic::new(&RULE, req.span, message)
         .label("enabled here")
         .help(help);
-    if let Some(file) = fw.zone_file(zone) {
-        d = d.related(
-            crate::source::Span::new(file.file, 0, 0),
-            format!("zone file of `{zone}`"),
-        );
-    } else if let Some(op) = fw
-        .ops
-        .iter()
-        .find(|op| fw.zone_of(op) == zone && !matches!(op.target, OpTarget::Other))
-    {
-        d = d.related(op.span, format!("the firewall tasks for zone `{zone}`"));
-    } else if let Some(op) = fw.ops.first() {
-        d = d.related(op.span, "the host's firewall tasks");
+    if let Some(at) = firewall_span {
+        let what = if fw.zone_file(zone).is_some() {
+            format!("zone file of `{zone}`")
+        } else {
+            format!("the firewall tasks for zone `{zone}`")
+        };
+        d = d.related(at, what);
     }
     d
 }
