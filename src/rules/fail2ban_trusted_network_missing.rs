@@ -40,10 +40,27 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         } else {
             span
         };
-        let what = if jails[0].ignoreip.is_some() {
-            "does not ignore"
-        } else {
-            "has no `ignoreip`, so it does not ignore"
+        let plural = jails.len() > 1;
+        let what = match (&jails[0].ignoreip, plural) {
+            (Some(_), false) => "does not ignore",
+            (Some(_), true) => "do not ignore",
+            (None, false) => "has no `ignoreip`, so it does not ignore",
+            (None, true) => "have no `ignoreip`, so they do not ignore",
+        };
+        let networks = missing.join(" ");
+        // Say where the whitelist is decided: the jail's own line or [DEFAULT] (in whatever
+        // file it is), not a file name the repository may not use.
+        let help = match &jails[0].ignoreip {
+            Some(ip) if !ip.from_default => format!(
+                "add {networks} to this `ignoreip` of [{}], or start it with `%(known/ignoreip)s` to keep [DEFAULT]'s entries if they include {networks}",
+                ip.origin.section
+            ),
+            Some(_) => format!(
+                "add {networks} to this [DEFAULT] `ignoreip`, and write per-jail values as `ignoreip = %(known/ignoreip)s …` so they keep it"
+            ),
+            None => format!(
+                "add `ignoreip = 127.0.0.1/8 ::1 {networks}` to [DEFAULT] (jail.local or a jail.d/*.local file), and write per-jail values as `ignoreip = %(known/ignoreip)s …` so they keep it"
+            ),
         };
         let mut d = Diagnostic::new(
             &RULE,
@@ -56,10 +73,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             ),
         )
         .label("effective whitelist")
-        .help(format!(
-            "add {} to `ignoreip` in [DEFAULT] of jail.local, and write per-jail values as `ignoreip = %(known/ignoreip)s …` so they keep it",
-            missing.join(" ")
-        ));
+        .help(help);
         for t in cx
             .trusted
             .iter()
