@@ -53,7 +53,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             ),
         )
         .label("own addresses no longer ignored")
-        .help("add `127.0.0.1/8 ::1` to `ignoreip` in [DEFAULT] of jail.local, or remove `ignoreself = false`");
+        .help("add `127.0.0.1/8 ::1` to the `ignoreip` that decides this whitelist (usually [DEFAULT] in jail.local or a jail.d/*.local file), or remove `ignoreself = false`");
         if let Some(ip) = &jails[0].ignoreip {
             if !cfg.is_stock(ip.origin.file) {
                 d = d.related(ip.origin.span, "the whitelist that applies");
