@@ -59,6 +59,10 @@ pub fn load_hosts(
     paths: &[&Path],
     settings: &Settings,
 ) -> (Vec<MailHost>, Vec<FileError>) {
+    // No files (a run over repositories only): no host, not one nameless host.
+    if paths.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let kinds: Vec<PlainKind> = paths.iter().map(|p| plain_kind(p)).collect();
     let mut distinct = kinds.clone();
     distinct.sort_by_key(|k| *k as u8);
@@ -190,5 +194,13 @@ mod tests {
         for (path, kind) in cases {
             assert_eq!(plain_kind(Path::new(path)), kind, "{path}");
         }
+    }
+
+    /// Regression: `check REPO` passes no plain files, and grouping them panicked on `paths[0]`.
+    #[test]
+    fn no_files_make_no_host() {
+        let mut db = SourceDb::new();
+        let (hosts, errors) = load_hosts(&mut db, &[], &Settings::default());
+        assert!(hosts.is_empty() && errors.is_empty());
     }
 }
