@@ -143,7 +143,8 @@ pub struct RenderArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// A Dovecot config file, or an Ansible repository (with --host)
+    /// A Dovecot, Postfix (master.cf, main.cf), fail2ban (jail.local, /etc/fail2ban) or
+    /// firewalld zone file, or an Ansible repository (with --host)
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
     /// With a repository: the host whose rendered configuration to show
@@ -419,30 +420,35 @@ fn render(args: &RenderArgs) -> Result<Status, RunError> {
 }
 
 fn show(args: &ShowArgs) -> Result<Status, RunError> {
-    if args.path.is_dir() {
+    // A fail2ban directory (`/etc/fail2ban`) is a plain target, as in `check`.
+    let path = args.path.as_path();
+    if path.is_dir() && (crate::repo::is_ansible_repo(path) || !crate::plain::is_fail2ban_dir(path))
+    {
         return show_host(args);
     }
     let overrides = Overrides {
         dovecot_version: args.config.dovecot_version,
         ..Overrides::default()
     };
-    let config = config::resolve(&args.config.source(), &[&args.path], &overrides)?;
+    let config = config::resolve(&args.config.source(), &[path], &overrides)?;
     let mut db = SourceDb::new();
-    let model = match crate::model::dovecot::load(&mut db, &args.path, &config.settings) {
-        Ok(model) => model,
-        Err(error) => {
-            report::human::write_file_errors(&mut io::stderr().lock(), &[error])?;
-            return Ok(Status::Error);
-        }
+    let (hosts, errors) = crate::plain::load_hosts(&mut db, &[path], &config.settings);
+    let mut err = io::stderr().lock();
+    if !errors.is_empty() {
+        report::human::write_file_errors(&mut err, &errors)?;
+        return Ok(Status::Error);
+    }
+    let Some(host) = hosts.first() else {
+        writeln!(err, "error: {}: nothing to show", path.display())?;
+        return Ok(Status::Error);
     };
-    let path = args.path.to_string_lossy();
     with_stdout(|out| match args.format {
-        ShowFormat::Json => report::show::write_json(out, &path, &db, &model),
-        ShowFormat::Human => report::show::write_human(out, &path, &db, &model),
+        ShowFormat::Json => report::show::write_host_json(out, &db, host, &config.settings),
+        ShowFormat::Human => report::show::write_host_human(out, &db, host, &config.settings),
     })
 }
 
-/// `mxlint show REPO --host HOST`: the host's effective Dovecot model.
+/// `mxlint show REPO --host HOST`: the host's whole mail stack.
 fn show_host(args: &ShowArgs) -> Result<Status, RunError> {
     let mut err = io::stderr().lock();
     let Some(host) = &args.host else {

@@ -59,6 +59,10 @@ pub fn load_hosts(
     paths: &[&Path],
     settings: &Settings,
 ) -> (Vec<MailHost>, Vec<FileError>) {
+    // No files (a run over repositories only): no host, not one nameless host.
+    if paths.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let kinds: Vec<PlainKind> = paths.iter().map(|p| plain_kind(p)).collect();
     let mut distinct = kinds.clone();
     distinct.sort_by_key(|k| *k as u8);
@@ -69,9 +73,7 @@ pub fn load_hosts(
             .any(|k| *k != PlainKind::FirewalldZone && *k != PlainKind::FirewalldService);
     let mut hosts = Vec::new();
     let mut errors = Vec::new();
-    let groups: Vec<Vec<usize>> = if paths.is_empty() {
-        Vec::new()
-    } else if repeats {
+    let groups: Vec<Vec<usize>> = if repeats {
         (0..paths.len()).map(|i| vec![i]).collect()
     } else {
         vec![(0..paths.len()).collect()]
@@ -173,13 +175,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_paths_no_hosts() {
-        let mut db = SourceDb::new();
-        let (hosts, errors) = load_hosts(&mut db, &[], &Settings::default());
-        assert!(hosts.is_empty() && errors.is_empty());
-    }
-
-    #[test]
     fn kinds_by_name_and_place() {
         let cases = [
             ("/etc/postfix/master.cf", PlainKind::PostfixMaster),
@@ -199,5 +194,13 @@ mod tests {
         for (path, kind) in cases {
             assert_eq!(plain_kind(Path::new(path)), kind, "{path}");
         }
+    }
+
+    /// Regression: `check REPO` passes no plain files, and grouping them panicked on `paths[0]`.
+    #[test]
+    fn no_files_make_no_host() {
+        let mut db = SourceDb::new();
+        let (hosts, errors) = load_hosts(&mut db, &[], &Settings::default());
+        assert!(hosts.is_empty() && errors.is_empty());
     }
 }

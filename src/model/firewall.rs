@@ -206,6 +206,32 @@ impl FirewallHost {
             .map(|e| e.opening)
     }
 
+    /// What `zone` holds now — services, ports and accepting rich rules of its file or stock
+    /// content, then every op in effect, in order — each with what opens it (`mxlint show`).
+    pub fn effective_entries(&self, zone: &str) -> Vec<(OpTarget, Opening)> {
+        self.effective(zone)
+            .into_iter()
+            .map(|e| (e.key, e.opening))
+            .collect()
+    }
+
+    /// Every zone the host touches: the default zone, the zone files, the zones ops change;
+    /// each once, in that order.
+    pub fn touched_zones(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = vec![&self.default_zone];
+        let named = self
+            .zones
+            .iter()
+            .map(|z| z.name.as_str())
+            .chain(self.ops.iter().map(|op| self.zone_of(op)));
+        for zone in named {
+            if !out.contains(&zone) {
+                out.push(zone);
+            }
+        }
+        out
+    }
+
     /// The zone's content now: its file or stock content, then every op in effect, in order.
     fn effective(&self, zone: &str) -> Vec<Entry> {
         let mut entries = match self.zone_file(zone) {
@@ -243,6 +269,30 @@ impl FirewallHost {
             }
         }
         entries
+    }
+
+    /// The ports a zone entry opens: a service's, a port's, an accepting rich rule's element's.
+    pub fn entry_ports(&self, version: FirewalldVersion, key: &OpTarget) -> Vec<PortSpec> {
+        match key {
+            OpTarget::Service(name) => self.service_ports(version, name),
+            OpTarget::Port { port, proto } => port_spec(port, proto).into_iter().collect(),
+            OpTarget::RichRule(text) => {
+                let rule = crate::parse::firewalld::parse_rich_rule(
+                    text,
+                    Span::new(crate::source::FileId(0), 0, 0),
+                );
+                match &rule.element {
+                    Some(RichElement::Service(s)) if rule.accepts() => {
+                        self.service_ports(version, &s.name)
+                    }
+                    Some(RichElement::Port(p)) if rule.accepts() => {
+                        port_spec(&p.port, &p.protocol).into_iter().collect()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            OpTarget::Other => Vec::new(),
+        }
     }
 
     fn entry_opens(
@@ -435,6 +485,37 @@ mod tests {
             span: span(),
             name_span: span(),
         }
+    }
+
+    #[test]
+    fn effective_entries_follow_ops_and_zones_are_listed_once() {
+        let mut host = FirewallHost::new("public");
+        host.ops
+            .push(op(OpTarget::Service("smtp".into()), true, true));
+        let mut removal = op(OpTarget::Service("ssh".into()), true, true);
+        removal.enable = false;
+        host.ops.push(removal);
+        let mut elsewhere = op(OpTarget::Service("imaps".into()), true, false);
+        elsewhere.zone = Some("internal".into());
+        host.ops.push(elsewhere);
+        let keys: Vec<OpTarget> = host
+            .effective_entries("public")
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                OpTarget::Service("dhcpv6-client".into()),
+                OpTarget::Service("smtp".into())
+            ]
+        );
+        // Permanent without reload: not in effect, so not in the zone yet.
+        assert!(host
+            .effective_entries("internal")
+            .iter()
+            .all(|(k, _)| *k != OpTarget::Service("imaps".into())));
+        assert_eq!(host.touched_zones(), ["public", "internal"]);
     }
 
     #[test]

@@ -1,9 +1,41 @@
-//! report::show: the effective Dovecot model of one file (`mxlint show`), as JSON or a table.
+//! report::show: the effective model of one host (`mxlint show REPO --host HOST`) or of the
+//! plain files given (`mxlint show FILE`), as JSON or as tables. Reads the models; decides
+//! nothing the rules decide.
 //!
-//! JSON (`"version": 1`): the target version and where it came from, the enabled protocols, and
-//! every service's effective vsz limit with the setting that decided it. Sizes are bytes, the
-//! string `"unlimited"`, or `"unknown"` when the value comes from the environment at run time; positions are 1-based with code-point columns, absent for the compiled
-//! default.
+//! JSON (`"version": 1`; positions are `{path, line, column}`, 1-based with code-point
+//! columns; `null` where the model has no position or value):
+//! - `host`: the inventory name, or the file as named for plain files;
+//! - when the host has Dovecot, at the top level: `path` (same as `host`), `dovecot_version`,
+//!   `version_source` (`file`, `settings`, `default`), `protocols`, `services` (each with its
+//!   effective `vsz_limit` — bytes, `"unlimited"`, or `"unknown"` when the value comes from the
+//!   environment at run time — and the `source` that decided it, `{kind}` alone for the
+//!   compiled default), and `listeners` (`service`, `name`, `protocol`, `port`, `address`,
+//!   `ssl`, `enabled`, `listens`, `exposed`, `explicit`, `source`);
+//! - `postfix`: `inet_interfaces`, `inet_interfaces_source`, `loopback_only`, `services`
+//!   (`name`, `host`, `port`, `active`, `exposed`, `wrappermode`, `source`: the master.cf line);
+//! - `requirements`: what clients must reach (`what`, `daemon`, `ports` — any one suffices —,
+//!   `source`), and with a managed firewall the `zone` asked (the default zone), `open` and
+//!   `opened_by` (`via`, `source`, `runtime_only`); `zone`/`open` are `null` without one;
+//! - `firewalld`: `default_zone`; `zones` the host touches (default zone, zone files, zones
+//!   changed by tasks), each with its `file`, `target` and effective `entries` (`kind`:
+//!   `service`/`port`/`rich_rule`, `name`, the `ports` it opens, `source` — `null` for stock
+//!   content —, `runtime_only`); `pending` changes (`zone`, `change`, `state`: `not-reloaded` or
+//!   `runtime-only`, `source`);
+//! - `fail2ban`: `version`, `trusted` networks (settings), counts of `enabled` and `disabled`
+//!   jails, and `jails`, enabled first: `name`, `enabled`, `skipped`, `mail`, `filter`, `port`,
+//!   `source`, `ignoreself` (effective) with its `ignoreself_source`, `ignorecommand` and its
+//!   source, `ignoreip` (`source`, `section`, `from_default`, `entries` with `text`, `class`,
+//!   `after_hash`, `source`, and the `lost_from_default` entries) and `misses_trusted`.
+//!
+//! `postfix`, `firewalld` and `fail2ban` are `null` when the host does not have that part.
+//! Values of secret settings are never part of any model printed here.
+
+mod host_human;
+mod host_json;
+#[cfg(test)]
+mod host_tests;
+
+pub use host_json::{host_json, HostJson, PositionJson};
 
 use super::{path_of, write_table};
 use crate::model::dovecot::{DovecotConfig, LimitOrigin, ServiceLimit, VersionOrigin, VszLimit};
@@ -150,29 +182,25 @@ pub fn write_human(
     write_table(out, &header, &rows)
 }
 
-/// A host's whole mail stack (`mxlint show REPO --host HOST`).
+/// A host's whole mail stack as JSON (`mxlint show`; see the module doc).
 pub fn write_host_json(
     out: &mut dyn Write,
     db: &SourceDb,
     host: &crate::model::host::MailHost,
-    _settings: &crate::config::Settings,
+    settings: &crate::config::Settings,
 ) -> io::Result<()> {
-    match &host.dovecot {
-        Some(config) => write_json(out, &host.name, db, config),
-        None => writeln!(out, "{{}}"),
-    }
+    serde_json::to_writer_pretty(&mut *out, &host_json(db, host, settings))?;
+    writeln!(out)
 }
 
+/// A host's whole mail stack as tables, one section per part it has.
 pub fn write_host_human(
     out: &mut dyn Write,
     db: &SourceDb,
     host: &crate::model::host::MailHost,
-    _settings: &crate::config::Settings,
+    settings: &crate::config::Settings,
 ) -> io::Result<()> {
-    match &host.dovecot {
-        Some(config) => write_human(out, &host.name, db, config),
-        None => Ok(()),
-    }
+    host_human::write(out, db, host, settings)
 }
 
 fn yes_no(value: bool) -> String {
