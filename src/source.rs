@@ -155,6 +155,8 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct SourceDb {
     files: Vec<SourceFile>,
+    /// Built-in files (stock configurations) added once per run, by name (a handful).
+    builtin: Vec<(String, FileId)>,
 }
 
 impl SourceDb {
@@ -165,6 +167,17 @@ impl SourceDb {
     pub fn add(&mut self, path: impl Into<PathBuf>, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 files"));
         self.files.push(SourceFile::new(path.into(), text));
+        id
+    }
+
+    /// A built-in file (a distribution's stock configuration) under `name`: added on first use,
+    /// the same id afterwards, so a fleet of hosts shares one copy.
+    pub fn builtin(&mut self, name: &str, text: &'static str) -> FileId {
+        if let Some((_, id)) = self.builtin.iter().find(|(n, _)| n == name) {
+            return *id;
+        }
+        let id = self.add(name, text.to_string());
+        self.builtin.push((name.to_string(), id));
         id
     }
 

@@ -88,6 +88,25 @@ pub struct IniFile {
 }
 
 impl IniFile {
+    /// The same parse for the same text stored as another file (spans moved to `file`).
+    pub fn with_file(&self, file: FileId) -> IniFile {
+        let mut out = self.clone();
+        if let Some(e) = &mut out.error {
+            e.span.file = file;
+        }
+        for section in &mut out.sections {
+            section.header_span.file = file;
+            for option in &mut section.options {
+                option.key_span.file = file;
+                option.span.file = file;
+                for piece in &mut option.pieces {
+                    piece.span.file = file;
+                }
+            }
+        }
+        out
+    }
+
     pub fn section(&self, name: &str) -> Option<&IniSection> {
         self.sections.iter().find(|s| s.name == name)
     }

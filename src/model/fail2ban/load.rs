@@ -207,6 +207,20 @@ fn load_with(
     loader.out
 }
 
+/// The parse of a stock file, made once (spans in a placeholder file; see `IniFile::with_file`).
+fn stock_parse(rel: &str, text: &'static str) -> &'static IniFile {
+    use std::sync::OnceLock;
+    static JAIL: OnceLock<IniFile> = OnceLock::new();
+    static COMMON: OnceLock<IniFile> = OnceLock::new();
+    static FEDORA: OnceLock<IniFile> = OnceLock::new();
+    let cell = match rel {
+        "jail.conf" => &JAIL,
+        "paths-common.conf" => &COMMON,
+        _ => &FEDORA,
+    };
+    cell.get_or_init(|| parse(FileId(0), text))
+}
+
 /// Collapses `.` and `..` in a relative path.
 fn normalize(rel: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -232,9 +246,12 @@ impl Loader<'_> {
             if !self.files.contains_key(rel) {
                 let id = self
                     .db
-                    .add(format!("<mxlint stock fail2ban>/{rel}"), text.to_string());
+                    .builtin(&format!("<mxlint stock fail2ban>/{rel}"), text);
                 self.files.insert(rel.to_string(), id);
                 self.out.stock.push(id);
+                // Parsed once per process: every host of a fleet reads the same stock files.
+                let ini = stock_parse(rel, text).with_file(id);
+                self.parsed.insert(id, ini);
             }
         }
     }
@@ -456,6 +473,13 @@ impl Loader<'_> {
         }
     }
 
+    /// True when a file of the user's (not a stock one) has a section `name`.
+    fn user_section(&self, name: &str) -> bool {
+        self.parsed
+            .iter()
+            .any(|(id, ini)| !self.out.stock.contains(id) && ini.section(name).is_some())
+    }
+
     /// The header a finding about this jail points at: in the last user file naming the
     /// section, else in the stock file.
     fn header(&self, name: &str) -> Span {
@@ -530,6 +554,25 @@ impl Loader<'_> {
                     crate::parse::fail2ban::py_repr(filter_name)
                 ));
             }
+        }
+        if !enabled && !self.user_section(name) {
+            // fail2ban stops at `enabled`, `backend` and `filter` for a disabled jail; mxlint
+            // resolves the rest only for jails a user file names (the ~90 untouched stock jails
+            // would cost every host of a fleet).
+            return Jail {
+                name: name.to_string(),
+                header: self.header(name),
+                enabled,
+                enabled_by,
+                skipped,
+                mail: is_mail_jail(name, &filter, ""),
+                filter,
+                port: String::new(),
+                ignoreip: None,
+                ignoreself: None,
+                ignorecommand: None,
+                ignorecache: None,
+            };
         }
         let port = self
             .opt(merged, name, "port", false)

@@ -143,7 +143,7 @@ fn includes_read_local_after_conf() {
     let cfg = tree(&[
         (
             "jail.local",
-            "[INCLUDES]\nbefore = admin-ips.conf\n[DEFAULT]\nignoreip = %(admin_ips)s\n",
+            "[INCLUDES]\nbefore = admin-ips.conf\n[DEFAULT]\nignoreip = %(admin_ips)s\n[dovecot]\nenabled = true\n",
         ),
         ("admin-ips.conf", "[DEFAULT]\nadmin_ips = 203.0.113.7\n"),
         ("admin-ips.local", "[DEFAULT]\nadmin_ips = 203.0.113.8\n"),
@@ -170,7 +170,7 @@ fn wrong_case_jail_is_skipped_for_its_filter() {
 fn covers_uses_networks() {
     let cfg = tree(&[(
         "jail.local",
-        "[DEFAULT]\nignoreip = 127.0.0.1/8, ::1 198.51.100.0/24 host.example.org\n",
+        "[DEFAULT]\nignoreip = 127.0.0.1/8, ::1 198.51.100.0/24 host.example.org\n[dovecot]\nenabled = true\n",
     )]);
     let j = cfg.jails.iter().find(|j| j.name == "dovecot").unwrap();
     assert!(j.covers(&Network::parse("198.51.100.7").unwrap()));
