@@ -350,30 +350,11 @@ impl FirewallHost {
     pub fn add_command(&mut self, args: &[&str], spans: &[Span], task: Span) {
         for effect in parse_firewall_cmd(args) {
             match effect {
-                CmdEffect::Change {
-                    target,
-                    enable,
-                    zone,
-                    permanent,
-                    offline,
-                    value,
-                } => {
-                    let name_span = spans
-                        .get(value.word)
-                        .map(|s| sub_span(*s, value.range.clone()))
-                        .unwrap_or(task);
-                    self.ops.push(FirewallOp {
-                        target: target.into(),
-                        zone,
-                        permanent,
-                        immediate: !permanent,
-                        enable,
-                        offline,
-                        reloaded: false,
-                        origin: OpOrigin::Command,
-                        span: task,
-                        name_span,
-                    });
+                CmdEffect::Change { .. } => {
+                    let word_at = |i: usize| spans.get(i).copied();
+                    if let Some(op) = command_op(effect, word_at, task) {
+                        self.ops.push(op);
+                    }
                 }
                 CmdEffect::Reload => self.ops.iter_mut().for_each(|op| op.reloaded = true),
                 CmdEffect::RuntimeToPermanent => self
@@ -387,8 +368,44 @@ impl FirewallHost {
     }
 }
 
+/// The zone change of one `firewall-cmd` effect (`None` for reloads and the like): runtime or
+/// permanent as `--permanent` says. `word_at(i)` is where the command's word `i` is written;
+/// the op's `name_span` is the value inside it, else the task.
+pub fn command_op(
+    effect: CmdEffect,
+    word_at: impl Fn(usize) -> Option<Span>,
+    task: Span,
+) -> Option<FirewallOp> {
+    let CmdEffect::Change {
+        target,
+        enable,
+        zone,
+        permanent,
+        offline,
+        value,
+    } = effect
+    else {
+        return None;
+    };
+    let name_span = word_at(value.word)
+        .map(|at| sub_span(at, value.range.clone()))
+        .unwrap_or(task);
+    Some(FirewallOp {
+        target: target.into(),
+        zone,
+        permanent,
+        immediate: !permanent,
+        enable,
+        offline,
+        reloaded: false,
+        origin: OpOrigin::Command,
+        span: task,
+        name_span,
+    })
+}
+
 /// The part `range` of a span covering a whole word (when the span has the word's length).
-pub fn sub_span(word: Span, range: std::ops::Range<usize>) -> Span {
+fn sub_span(word: Span, range: std::ops::Range<usize>) -> Span {
     if range.end <= word.len() {
         Span::new(
             word.file,

@@ -686,31 +686,15 @@ impl Session<'_> {
             let args: Vec<&str> = words[start..].iter().map(|w| w.0.as_str()).collect();
             for effect in crate::model::firewall::parse_firewall_cmd(&args) {
                 let kind = match effect {
-                    CmdEffect::Change {
-                        target,
-                        enable,
-                        zone,
-                        permanent,
-                        offline,
-                        value,
-                    } => {
-                        let name_span = words
-                            .get(start + value.word)
-                            .and_then(|w| w.1)
-                            .map(|at| crate::model::firewall::sub_span(at, value.range.clone()))
-                            .unwrap_or(node.span);
-                        EventKind::Op(FirewallOp {
-                            target: target.into(),
-                            zone,
-                            permanent,
-                            immediate: !permanent,
-                            enable,
-                            offline,
-                            reloaded: false,
-                            origin: OpOrigin::Command,
-                            span: task.span,
-                            name_span,
-                        })
+                    CmdEffect::Change { .. } => {
+                        let word_at = |i: usize| words.get(start + i).and_then(|w| w.1);
+                        match crate::model::firewall::command_op(effect, word_at, node.span) {
+                            Some(op) => EventKind::Op(FirewallOp {
+                                span: task.span,
+                                ..op
+                            }),
+                            None => continue,
+                        }
                     }
                     CmdEffect::Reload => self.reload_kind(task),
                     CmdEffect::RuntimeToPermanent => EventKind::RuntimeToPermanent,
