@@ -47,6 +47,17 @@ pub enum Command {
     },
     /// Print the effective configuration mxlint reads from a file
     Show(ShowArgs),
+    /// Print the merged settings (defaults, the config file, flags) for the given paths
+    Config(ConfigCmdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigCmdArgs {
+    /// Where the config file is looked for, as for `check` [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +116,19 @@ pub struct AnsibleArgs {
 }
 
 impl AnsibleArgs {
+    /// The options for `root`, with the config file's `inventory:` and `playbooks:` where the
+    /// command line gives none.
+    fn options_with(&self, root: &Path, settings: &config::Settings) -> crate::repo::RepoOptions {
+        let mut options = self.options(root);
+        if options.inventory.is_empty() {
+            options.inventory = settings.inventory.clone();
+        }
+        if options.playbooks.is_empty() {
+            options.playbooks = settings.playbooks.clone();
+        }
+        options
+    }
+
     fn options(&self, root: &Path) -> crate::repo::RepoOptions {
         let under_root = |p: &PathBuf| {
             if p.is_absolute() || p.exists() {
@@ -255,7 +279,26 @@ pub fn run(cli: Cli) -> Result<Status, RunError> {
         Command::Rules => with_stdout(|out| report::rules::write_list(out, rules::ALL)),
         Command::Rule { rule } => explain(&rule),
         Command::Show(args) => show(&args),
+        Command::Config(args) => print_config(&args),
     }
+}
+
+/// `mxlint config`: the settings a `check` of the same paths would use, as YAML.
+fn print_config(args: &ConfigCmdArgs) -> Result<Status, RunError> {
+    let default = [PathBuf::from(".")];
+    let paths = if args.paths.is_empty() {
+        &default[..]
+    } else {
+        &args.paths[..]
+    };
+    let targets: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let overrides = Overrides {
+        dovecot_version: args.config.dovecot_version,
+        ..Overrides::default()
+    };
+    let config = config::resolve(&args.config.source(), &targets, &overrides)?;
+    with_stdout(|out| out.write_all(config::to_yaml(&config).as_bytes()))?;
+    Ok(Status::Clean)
 }
 
 /// Runs `write` on a buffered, locked stdout and flushes it.
@@ -285,7 +328,7 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     let run = || {
         crate::check_targets(
             &targets,
-            |root| args.ansible.options(root),
+            |root| args.ansible.options_with(root, &config.settings),
             &config.settings,
         )
     };
@@ -398,7 +441,7 @@ fn render(args: &RenderArgs) -> Result<Status, RunError> {
         None => crate::repo::find_root(&args.template),
     };
     let config = config::resolve(&args.config.source(), &[&root], &Overrides::default())?;
-    let mut options = args.ansible.options(&root);
+    let mut options = args.ansible.options_with(&root, &config.settings);
     options.facts = config.settings.facts.clone();
     options.dest_kinds = config.settings.dest_kinds.clone();
     let rendered = crate::repo::render_one(&root, &options, &args.template, &args.host);
@@ -464,7 +507,7 @@ fn show_host(args: &ShowArgs) -> Result<Status, RunError> {
         ..Overrides::default()
     };
     let config = config::resolve(&args.config.source(), &[&args.path], &overrides)?;
-    let mut options = args.ansible.options(&args.path);
+    let mut options = args.ansible.options_with(&args.path, &config.settings);
     options.facts = config.settings.facts.clone();
     options.dest_kinds = config.settings.dest_kinds.clone();
     match crate::repo::host_model(&args.path, &options, host, &config.settings) {

@@ -17,7 +17,16 @@
 //!   ansible_memtotal_mb: 8192
 //! dest-kinds:             # what a destination outside the standard places holds
 //!   "/srv/dovecot/dovecot.conf": dovecot
+//! firewalld: {version: "2.1", default-zone: FedoraServer}
+//! fail2ban: {version: "1.1", trusted-networks: [198.51.100.0/24], trusted-networks-var: admin_networks}
+//! severity: {MX505: warning}            # the most specific selector wins
+//! per-file-ignores: {"roles/legacy/**": [MX301]}   # globs relative to the config file
+//! fail-on: warning                      # the same as fail-level
+//! inventory: hosts.yml                  # default -i / --playbook, relative to the config file
+//! playbooks: [site.yml]
 //! ```
+//!
+//! The file is `.mxlint.yml` or `mxlint.yml` (the first found in a directory).
 //!
 //! Layering: a CLI `--select` starts the selection afresh (the file's `select` and `ignore` no
 //! longer apply, as in ruff); a CLI `--ignore` adds to the file's `ignore`. Every other flag
@@ -41,6 +50,9 @@ pub const MIN_MIN_VSZ_LIMIT: u64 = 1 << 20;
 /// The name of the config file mxlint looks for.
 pub const CONFIG_FILE_NAME: &str = ".mxlint.yml";
 
+/// Every name a config file may have, in the order a directory is searched.
+pub const CONFIG_FILE_NAMES: &[&str] = &[".mxlint.yml", "mxlint.yml"];
+
 /// Everything a check needs to know beyond the files themselves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
@@ -58,6 +70,16 @@ pub struct Settings {
     pub firewalld: FirewalldSettings,
     /// `fail2ban:` the target's fail2ban and the networks that must never be banned.
     pub fail2ban: Fail2banSettings,
+    /// `severity:` rule selector → the severity its findings get (the most specific selector
+    /// wins: a code or name over a prefix, a longer prefix over a shorter one).
+    pub severity: Vec<(Selector, Severity)>,
+    /// `per-file-ignores:` glob (relative to `root`) → rules not reported in matching files.
+    pub per_file_ignores: Vec<(glob::Pattern, Vec<Selector>)>,
+    /// `inventory:` and `playbooks:` (relative to `root`): used when the command line gives none.
+    pub inventory: Vec<PathBuf>,
+    pub playbooks: Vec<PathBuf>,
+    /// The directory of the config file: where relative paths and globs start.
+    pub root: Option<PathBuf>,
 }
 
 /// The firewalld release whose stock service definitions apply.
@@ -180,6 +202,11 @@ impl Default for Settings {
             dest_kinds: Vec::new(),
             firewalld: FirewalldSettings::default(),
             fail2ban: Fail2banSettings::default(),
+            severity: Vec::new(),
+            per_file_ignores: Vec::new(),
+            inventory: Vec::new(),
+            playbooks: Vec::new(),
+            root: None,
         }
     }
 }
@@ -237,6 +264,11 @@ pub struct FileConfig {
     pub dest_kinds: Vec<(String, String)>,
     pub firewalld: FirewalldSettings,
     pub fail2ban: Fail2banSettings,
+    pub severity: Vec<(Selector, Severity)>,
+    /// Globs as written, relative to the config file.
+    pub per_file_ignores: Vec<(String, Vec<Selector>)>,
+    pub inventory: Vec<String>,
+    pub playbooks: Vec<String>,
 }
 
 /// A config file that cannot be used. `Display` gives `path:line:col: message`.
@@ -292,6 +324,10 @@ pub fn layer(file: FileConfig, cli: &Overrides, path: Option<PathBuf>) -> Config
     }
     selection.ignore.extend(cli.ignore.iter().cloned());
     let defaults = Config::default();
+    let root = path.as_ref().map(|p| match p.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    });
     Config {
         settings: Settings {
             dovecot_version: cli.dovecot_version.or(file.dovecot_version),
@@ -304,6 +340,15 @@ pub fn layer(file: FileConfig, cli: &Overrides, path: Option<PathBuf>) -> Config
             dest_kinds: file.dest_kinds,
             firewalld: file.firewalld,
             fail2ban: file.fail2ban,
+            severity: file.severity,
+            per_file_ignores: file
+                .per_file_ignores
+                .into_iter()
+                .filter_map(|(glob, rules)| Some((glob::Pattern::new(&glob).ok()?, rules)))
+                .collect(),
+            inventory: file.inventory.iter().map(|p| under(&root, p)).collect(),
+            playbooks: file.playbooks.iter().map(|p| under(&root, p)).collect(),
+            root: root.clone(),
         },
         fail_level: cli
             .fail_level
@@ -311,6 +356,160 @@ pub fn layer(file: FileConfig, cli: &Overrides, path: Option<PathBuf>) -> Config
             .unwrap_or(defaults.fail_level),
         file: path,
     }
+}
+
+/// The merged settings in the config file's own shape (`mxlint config`).
+pub fn to_yaml(config: &Config) -> String {
+    use std::fmt::Write;
+    let s = &config.settings;
+    let mut out = String::new();
+    let quote = |text: &str| serde_json::Value::String(text.to_string()).to_string();
+    let list = |items: &mut dyn Iterator<Item = String>| {
+        let items: Vec<String> = items.collect();
+        format!("[{}]", items.join(", "))
+    };
+    let _ = match &config.file {
+        Some(path) => writeln!(out, "# from {} (defaults for the rest)", path.display()),
+        None => writeln!(out, "# no config file: defaults"),
+    };
+    let _ = writeln!(out, "dovecot:");
+    let _ = match s.dovecot_version {
+        Some(v) => writeln!(out, "  version: {}", quote(v.as_str())),
+        None => writeln!(
+            out,
+            "  version: null  # read dovecot_config_version from each file"
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "  min-vsz-limit: {}",
+        quote(&crate::model::size::format_size_compact(s.min_vsz_limit))
+    );
+    let _ = writeln!(out, "firewalld:");
+    let _ = writeln!(out, "  version: {}", quote(s.firewalld.version.as_str()));
+    let _ = writeln!(out, "  default-zone: {}", quote(&s.firewalld.default_zone));
+    let _ = writeln!(out, "fail2ban:");
+    let _ = writeln!(out, "  version: {}", quote(s.fail2ban.version.as_str()));
+    let _ = writeln!(
+        out,
+        "  trusted-networks: {}",
+        list(&mut s.fail2ban.trusted_networks.iter().map(|n| quote(n)))
+    );
+    let _ = match &s.fail2ban.trusted_networks_var {
+        Some(v) => writeln!(out, "  trusted-networks-var: {}", quote(v)),
+        None => writeln!(out, "  trusted-networks-var: null"),
+    };
+    let selectors = |sel: &[Selector]| list(&mut sel.iter().map(|s| quote(s.as_str())));
+    let _ = writeln!(out, "select: {}", selectors(&s.selection.select));
+    let _ = writeln!(out, "ignore: {}", selectors(&s.selection.ignore));
+    let _ = writeln!(out, "fail-level: {}", config.fail_level.as_str());
+    let _ = writeln!(
+        out,
+        "severity:{}",
+        if s.severity.is_empty() { " {}" } else { "" }
+    );
+    for (sel, level) in &s.severity {
+        let _ = writeln!(out, "  {}: {}", quote(sel.as_str()), level.as_str());
+    }
+    let _ = writeln!(
+        out,
+        "per-file-ignores:{}",
+        if s.per_file_ignores.is_empty() {
+            " {}"
+        } else {
+            ""
+        }
+    );
+    for (glob, rules) in &s.per_file_ignores {
+        let _ = writeln!(out, "  {}: {}", quote(glob.as_str()), selectors(rules));
+    }
+    let paths = |p: &[PathBuf]| list(&mut p.iter().map(|p| quote(&p.to_string_lossy())));
+    let _ = writeln!(out, "inventory: {}", paths(&s.inventory));
+    let _ = writeln!(out, "playbooks: {}", paths(&s.playbooks));
+    let _ = match &s.facts {
+        Some(json) => writeln!(out, "facts: {json}"),
+        None => writeln!(out, "facts: {{}}"),
+    };
+    let _ = writeln!(
+        out,
+        "dest-kinds:{}",
+        if s.dest_kinds.is_empty() { " {}" } else { "" }
+    );
+    for (dest, kind) in &s.dest_kinds {
+        let _ = writeln!(out, "  {}: {}", quote(dest), kind);
+    }
+    out
+}
+
+/// `path` relative to the config file's directory (absolute paths stay).
+fn under(root: &Option<PathBuf>, path: &str) -> PathBuf {
+    let path = Path::new(path);
+    match root {
+        Some(root) if path.is_relative() => root.join(path),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Applies `severity:` and `per-file-ignores:` to the findings of a run.
+pub fn apply_to_findings(
+    settings: &Settings,
+    db: &crate::source::SourceDb,
+    diagnostics: &mut Vec<crate::diagnostic::Diagnostic>,
+) {
+    if !settings.per_file_ignores.is_empty() {
+        let root = settings
+            .root
+            .as_deref()
+            .and_then(|r| r.canonicalize().ok())
+            .or_else(|| std::env::current_dir().ok());
+        diagnostics.retain(|d| {
+            let path = db.file(d.primary.span.file).path();
+            let Some(rel) = relative_path(path, root.as_deref()) else {
+                return true;
+            };
+            !settings.per_file_ignores.iter().any(|(glob, rules)| {
+                glob.matches_path_with(&rel, glob_options())
+                    && rules.iter().any(|r| r.matches(d.rule))
+            })
+        });
+    }
+    // The most specific selector wins: the code or name itself, then the longest prefix.
+    for d in diagnostics.iter_mut() {
+        let best = settings
+            .severity
+            .iter()
+            .filter(|(s, _)| s.matches(d.rule))
+            .max_by_key(|(s, _)| {
+                let s = s.as_str();
+                if s.eq_ignore_ascii_case(d.rule.code) || s == d.rule.name {
+                    usize::MAX
+                } else {
+                    s.len()
+                }
+            });
+        if let Some((_, severity)) = best {
+            d.severity = *severity;
+        }
+    }
+}
+
+/// `**` crosses directories, `*` does not; hidden files match.
+fn glob_options() -> glob::MatchOptions {
+    glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    }
+}
+
+/// A file's path relative to `root` (both made absolute); `None` when it lies elsewhere.
+fn relative_path(path: &Path, root: Option<&Path>) -> Option<PathBuf> {
+    let root = root?;
+    let absolute = path
+        .canonicalize()
+        .ok()
+        .or_else(|| std::env::current_dir().ok().map(|c| c.join(path)))?;
+    absolute.strip_prefix(root).ok().map(Path::to_path_buf)
 }
 
 /// Discovers the config of every target; they must agree, since one run has one config.
@@ -353,9 +552,11 @@ pub fn discover(target: &Path) -> Option<PathBuf> {
         absolute.parent()?
     };
     for dir in start.ancestors() {
-        let candidate = dir.join(CONFIG_FILE_NAME);
-        if candidate.is_file() {
-            return Some(relative_to(candidate, cwd.as_deref()));
+        for name in CONFIG_FILE_NAMES {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(relative_to(candidate, cwd.as_deref()));
+            }
         }
         if dir.join(".git").exists() {
             return None;
@@ -409,6 +610,28 @@ struct RawFile {
     dest_kinds: Option<std::collections::BTreeMap<String, Spanned<String>>>,
     firewalld: Option<RawFirewalld>,
     fail2ban: Option<RawFail2ban>,
+    fail_on: Option<Spanned<String>>,
+    severity: Option<std::collections::BTreeMap<String, Spanned<String>>>,
+    per_file_ignores: Option<std::collections::BTreeMap<String, Vec<Spanned<String>>>>,
+    inventory: Option<OneOrMany>,
+    playbooks: Option<OneOrMany>,
+}
+
+/// A path or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -481,8 +704,15 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
     };
     let select = selectors("select", raw.select)?;
     let ignore = selectors("ignore", raw.ignore)?;
+    if let (Some(_), Some(on)) = (&raw.fail_level, &raw.fail_on) {
+        return Err(at(
+            on,
+            "fail-on and fail-level are the same setting: keep one".to_string(),
+        ));
+    }
     let fail_level = raw
         .fail_level
+        .or(raw.fail_on)
         .map(|v| {
             Severity::parse(&v.value).ok_or_else(|| {
                 at(
@@ -572,11 +802,44 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
         fail2ban.trusted_networks.push(net.value);
     }
     fail2ban.trusted_networks_var = raw_fail2ban.trusted_networks_var.map(|v| v.value);
+    let mut severity = Vec::new();
+    for (rule, level) in raw.severity.unwrap_or_default() {
+        let selector = Selector::parse(&rule).map_err(|m| at(&level, format!("severity: {m}")))?;
+        let level_value = Severity::parse(&level.value).ok_or_else(|| {
+            at(
+                &level,
+                format!(
+                    "severity: expected error, warning, info or style for {rule}, found `{}`",
+                    level.value
+                ),
+            )
+        })?;
+        severity.push((selector, level_value));
+    }
+    let mut per_file_ignores = Vec::new();
+    for (pattern, rules) in raw.per_file_ignores.unwrap_or_default() {
+        if let Err(e) = glob::Pattern::new(&pattern) {
+            return Err(ConfigError {
+                path: Some(path.to_path_buf()),
+                position: None,
+                message: format!("per-file-ignores: `{pattern}` is not a glob pattern: {e}"),
+            });
+        }
+        let selectors = rules
+            .iter()
+            .map(|s| Selector::parse(&s.value).map_err(|m| at(s, format!("per-file-ignores: {m}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        per_file_ignores.push((pattern, selectors));
+    }
     Ok(FileConfig {
         facts,
         dest_kinds,
         firewalld,
         fail2ban,
+        severity,
+        per_file_ignores,
+        inventory: raw.inventory.map(OneOrMany::into_vec).unwrap_or_default(),
+        playbooks: raw.playbooks.map(OneOrMany::into_vec).unwrap_or_default(),
         dovecot_version,
         min_vsz_limit,
         select,
@@ -612,10 +875,26 @@ fn yaml_error(error: &serde_saphyr::Error, text: &str, path: &Path) -> ConfigErr
         // (its fallback location is updated only after the key has been deserialized), so find
         // the key itself.
         let position = locate_unknown_key(text, &key).or(position);
+        let mut message = message.replacen("unknown field", "unknown key", 1);
+        // The message lists the expected keys after "expected" (or "expected one of"), comma
+        // separated, with or without backticks.
+        let expected: Vec<&str> = message
+            .split_once("expected")
+            .map(|(_, rest)| {
+                let rest = rest.trim_start().strip_prefix("one of").unwrap_or(rest);
+                rest.split(',')
+                    .map(|k| k.trim().trim_matches('`'))
+                    .filter(|k| !k.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(close) = crate::suggest::did_you_mean(&key, expected) {
+            message = format!("{message} (did you mean `{close}`?)");
+        }
         return ConfigError {
             path: Some(path.to_path_buf()),
             position,
-            message: message.replacen("unknown field", "unknown key", 1),
+            message,
         };
     }
     ConfigError {
@@ -634,8 +913,24 @@ fn unknown_key_name(message: &str) -> Option<String> {
 /// Keys allowed in the mapping at `path` (the chain of keys from the root), if mxlint reads it.
 fn allowed_keys(path: &[&str]) -> Option<&'static [&'static str]> {
     match path {
-        [] => Some(&["dovecot", "select", "ignore", "fail-level"]),
+        [] => Some(&[
+            "dovecot",
+            "select",
+            "ignore",
+            "fail-level",
+            "fail-on",
+            "facts",
+            "dest-kinds",
+            "firewalld",
+            "fail2ban",
+            "severity",
+            "per-file-ignores",
+            "inventory",
+            "playbooks",
+        ]),
         ["dovecot"] => Some(&["version", "min-vsz-limit"]),
+        ["firewalld"] => Some(&["version", "default-zone"]),
+        ["fail2ban"] => Some(&["version", "trusted-networks", "trusted-networks-var"]),
         _ => None,
     }
 }
@@ -694,7 +989,7 @@ mod tests {
 
     #[test]
     fn reads_every_key() {
-        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nselect: [MX3]\nignore:\n  - default-vsz-limit-unset\nfail-level: warning\nfacts:\n  ansible_memtotal_mb: 8192\nfirewalld:\n  version: \"1.3.3\"\n  default-zone: FedoraServer\nfail2ban:\n  version: \"1.0\"\n  trusted-networks: [198.51.100.0/24, \"2001:db8::/48\"]\n  trusted-networks-var: admin_networks\n";
+        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nselect: [MX3]\nignore:\n  - default-vsz-limit-unset\nfail-level: warning\nfacts:\n  ansible_memtotal_mb: 8192\nfirewalld:\n  version: \"1.3.3\"\n  default-zone: FedoraServer\nfail2ban:\n  version: \"1.0\"\n  trusted-networks: [198.51.100.0/24, \"2001:db8::/48\"]\n  trusted-networks-var: admin_networks\nseverity:\n  MX505: warning\n  MX4: info\nper-file-ignores:\n  \"roles/legacy/**\": [MX301, default-vsz-limit-too-small]\ninventory: inventories/prod/hosts.yml\nplaybooks: [site.yml, mail.yml]\n";
         let config = parse_str(text).unwrap();
         assert_eq!(
             config,
@@ -715,7 +1010,119 @@ mod tests {
                     trusted_networks: vec!["198.51.100.0/24".into(), "2001:db8::/48".into()],
                     trusted_networks_var: Some("admin_networks".into()),
                 },
+                // In key order (a mapping has none of its own to keep).
+                severity: vec![
+                    (sel("MX4"), Severity::Info),
+                    (sel("MX505"), Severity::Warning)
+                ],
+                per_file_ignores: vec![(
+                    "roles/legacy/**".into(),
+                    vec![sel("MX301"), sel("default-vsz-limit-too-small")]
+                )],
+                inventory: vec!["inventories/prod/hosts.yml".into()],
+                playbooks: vec!["site.yml".into(), "mail.yml".into()],
             }
+        );
+    }
+
+    #[test]
+    fn printed_settings_read_back_as_the_same_settings() {
+        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nfirewalld:\n  version: \"1.3\"\n  default-zone: FedoraServer\nfail2ban:\n  trusted-networks: [198.51.100.0/24]\n  trusted-networks-var: admin_networks\nselect: [MX3, MX4]\nignore: [MX304]\nfail-on: warning\nseverity:\n  MX505: warning\nper-file-ignores:\n  \"roles/legacy/**\": [MX301]\ninventory: hosts.yml\nplaybooks: [site.yml]\nfacts:\n  ansible_memtotal_mb: 8192\ndest-kinds:\n  /opt/dovecot.conf: dovecot\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".mxlint.yml");
+        let config = layer(
+            parse_str(text).unwrap(),
+            &Overrides::default(),
+            Some(path.clone()),
+        );
+        let printed = to_yaml(&config);
+        // Paths are printed resolved against the config file's directory, as the run uses them.
+        let again = layer(
+            parse(&printed, &path).unwrap(),
+            &Overrides::default(),
+            Some(path),
+        );
+        assert_eq!(again.settings.selection, config.settings.selection);
+        assert_eq!(again.settings.severity, config.settings.severity);
+        assert_eq!(
+            again.settings.per_file_ignores,
+            config.settings.per_file_ignores
+        );
+        assert_eq!(again.settings.firewalld, config.settings.firewalld);
+        assert_eq!(again.settings.fail2ban, config.settings.fail2ban);
+        assert_eq!(again.settings.min_vsz_limit, config.settings.min_vsz_limit);
+        assert_eq!(
+            again.settings.dovecot_version,
+            config.settings.dovecot_version
+        );
+        assert_eq!(again.settings.facts, config.settings.facts);
+        assert_eq!(again.settings.dest_kinds, config.settings.dest_kinds);
+        assert_eq!(again.settings.inventory, config.settings.inventory);
+        assert_eq!(again.fail_level, config.fail_level);
+    }
+
+    #[test]
+    fn unknown_keys_get_a_did_you_mean() {
+        let e = parse_str("severty:\n  MX301: info\n").unwrap_err();
+        assert!(e.message.contains("did you mean `severity`?"), "{e}");
+        assert_eq!(e.position, Some((1, 1)), "{e}");
+        let e = parse_str("firewalld:\n  default_zone: public\n").unwrap_err();
+        assert!(e.message.contains("did you mean `default-zone`?"), "{e}");
+        assert_eq!(e.position, Some((2, 3)), "{e}");
+    }
+
+    #[test]
+    fn fail_on_is_fail_level_and_bad_severity_entries_are_errors() {
+        let config = parse_str("fail-on: warning\n").unwrap();
+        assert_eq!(config.fail_level, Some(Severity::Warning));
+        let e = parse_str("fail-on: warning\nfail-level: error\n").unwrap_err();
+        assert!(e.message.contains("same setting"), "{e}");
+        let e = parse_str("severity:\n  MX999: warning\n").unwrap_err();
+        assert!(e.message.contains("MX999"), "{e}");
+        let e = parse_str("severity:\n  MX301: loud\n").unwrap_err();
+        assert_eq!(e.position, Some((2, 10)), "{e}");
+        let e = parse_str("per-file-ignores:\n  \"a/**\": [MX30x]\n").unwrap_err();
+        assert!(e.message.contains("MX30x"), "{e}");
+        let e = parse_str("per-file-ignores:\n  \"a/[\": [MX301]\n").unwrap_err();
+        assert!(e.message.contains("not a glob"), "{e}");
+    }
+
+    #[test]
+    fn severity_overrides_take_the_most_specific_selector_and_ignores_match_globs() {
+        use crate::diagnostic::Diagnostic;
+        use crate::source::{SourceDb, Span};
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = dir.path().join("roles/legacy/templates");
+        std::fs::create_dir_all(&legacy).unwrap();
+        let mut db = SourceDb::new();
+        let old = db.add(legacy.join("dovecot.conf.j2"), "x\n".into());
+        let new = db.add(dir.path().join("templates/dovecot.conf.j2"), "x\n".into());
+        let text = "severity:\n  MX3: info\n  MX302: warning\nper-file-ignores:\n  \"roles/legacy/**\": [MX301]\n";
+        let file = parse_str(text).unwrap();
+        let config = layer(
+            file,
+            &Overrides::default(),
+            Some(dir.path().join(".mxlint.yml")),
+        );
+        let rule = |code| crate::rules::find(code).unwrap();
+        let mut found = vec![
+            Diagnostic::new(rule("MX301"), Span::new(old, 0, 1), "a"),
+            Diagnostic::new(rule("MX301"), Span::new(new, 0, 1), "b"),
+            Diagnostic::new(rule("MX302"), Span::new(old, 0, 1), "c"),
+            Diagnostic::new(rule("MX201"), Span::new(new, 0, 1), "d"),
+        ];
+        apply_to_findings(&config.settings, &db, &mut found);
+        let got: Vec<(&str, Severity)> = found
+            .iter()
+            .map(|d| (d.message.as_str(), d.severity))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("b", Severity::Info),
+                ("c", Severity::Warning),
+                ("d", crate::rules::find("MX201").unwrap().severity)
+            ]
         );
     }
 
@@ -831,6 +1238,10 @@ mod tests {
             dest_kinds: Vec::new(),
             firewalld: FirewalldSettings::default(),
             fail2ban: Fail2banSettings::default(),
+            severity: Vec::new(),
+            per_file_ignores: Vec::new(),
+            inventory: Vec::new(),
+            playbooks: Vec::new(),
         };
         let from_file = layer(file.clone(), &Overrides::default(), None);
         assert_eq!(

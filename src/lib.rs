@@ -83,6 +83,7 @@ pub fn check_targets(
         suppress::apply(&outcome.db, &mut found);
         outcome.diagnostics.append(&mut found);
     }
+    config::apply_to_findings(settings, &outcome.db, &mut outcome.diagnostics);
     outcome
 }
 

@@ -571,3 +571,61 @@ fn dest_kinds_in_mxlint_yml_classify_other_destinations() {
         .code(2)
         .stderr(predicates::str::contains("did you mean `dovecot`"));
 }
+
+/// Copies the example repository into a fresh directory (a config file can then be added).
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&example(), dir.path());
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn config_severity_per_file_ignores_inventory_and_playbooks_apply_to_repositories() {
+    let dir = example_copy();
+    let repo = dir.path();
+    // The inventory moves; only the config file says where it is now.
+    std::fs::create_dir_all(repo.join("inventories")).unwrap();
+    std::fs::rename(
+        repo.join("inventory.ini"),
+        repo.join("inventories/mail.ini"),
+    )
+    .unwrap();
+    std::fs::write(repo.join("ansible.cfg"), "[defaults]\nroles_path = roles\n").unwrap();
+    let config = "dovecot:\n  version: \"2.4\"\nfirewalld:\n  default-zone: FedoraServer\nfail2ban:\n  trusted-networks-var: admin_networks\ninventory: inventories/mail.ini\nplaybooks: site.yml\nseverity:\n  MX5: info\n  MX503: style\nper-file-ignores:\n  \"roles/dovecot/**\": [MX3]\n";
+    let json = check_json_with_config(repo, config);
+    let got: Vec<(String, String)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> =
+        [("MX401", "error"), ("MX502", "info"), ("MX503", "style")]
+            .iter()
+            .map(|(c, s)| (c.to_string(), s.to_string()))
+            .collect();
+    assert_eq!(got, expected, "{json}");
+    // `mxlint config` shows what the check used.
+    let out = mxlint().arg("config").arg(repo).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("\"MX503\": style"), "{text}");
+    assert!(text.contains("\"roles/dovecot/**\": [\"MX3\"]"), "{text}");
+    assert!(text.contains("inventories/mail.ini"), "{text}");
+}
