@@ -94,6 +94,13 @@ pub struct CheckArgs {
     /// Never color the output (also: NO_COLOR set to anything)
     #[arg(long)]
     pub no_color: bool,
+    /// Write the report to FILE (replaced atomically) instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// After the report, count findings per rule (json: a `statistics` key; sarif:
+    /// `runs[0].properties.statistics`)
+    #[arg(long)]
+    pub statistics: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -215,6 +222,10 @@ pub enum CheckFormat {
     Concise,
     /// Versioned JSON (version 1)
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning (columns in UTF-16 code units)
+    Sarif,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`) and a summary line
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -341,20 +352,77 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     }
     report::sort(&mut outcome.diagnostics);
 
-    let terminal = io::stdout().is_terminal();
+    let terminal = args.output.is_none() && io::stdout().is_terminal();
     let options = HumanOptions {
         color: terminal && !args.no_color && no_color_unset(),
         links: terminal,
     };
-    let mut out = BufWriter::new(io::stdout().lock());
     let mut err = io::stderr().lock();
-    match args.format {
-        CheckFormat::Human => report::human::write(&mut out, &mut err, &outcome, options)?,
-        CheckFormat::Concise => report::concise::write(&mut out, &mut err, &outcome)?,
-        CheckFormat::Json => report::json::write(&mut out, &outcome)?,
+    match &args.output {
+        Some(path) => {
+            let mut report = Vec::new();
+            write_check_report(&mut report, &mut err, args, &outcome, options)?;
+            write_atomically(path, &report)?;
+        }
+        None => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            write_check_report(&mut out, &mut err, args, &outcome, options)?;
+            out.flush()?;
+        }
     }
-    out.flush()?;
     Ok(status(&outcome, config.fail_level, args.exit_zero))
+}
+
+/// The report in the chosen format, then the `--statistics` table for the text formats (JSON
+/// and SARIF carry the counts inside the document instead).
+fn write_check_report(
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    args: &CheckArgs,
+    outcome: &crate::Outcome,
+    options: HumanOptions,
+) -> io::Result<()> {
+    match args.format {
+        CheckFormat::Human => report::human::write(out, err, outcome, options)?,
+        CheckFormat::Concise => report::concise::write(out, err, outcome)?,
+        CheckFormat::Github => report::github::write(out, outcome)?,
+        CheckFormat::Json => return report::json::write(out, outcome, args.statistics),
+        CheckFormat::Sarif => return report::sarif::write(out, outcome, args.statistics),
+    }
+    if args.statistics {
+        report::write_statistics(out, &outcome.diagnostics)?;
+    }
+    Ok(())
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file in the same directory, then a
+/// rename, so a reader never sees half a report and a failed run leaves the old file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let context = |e: io::Error, what: &str| {
+        io::Error::new(e.kind(), format!("cannot {what} {}: {e}", path.display()))
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.{}.mxlint-tmp", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .map_err(|e| context(e, "create a temporary file for"))?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&temp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(context(e, "write the report to"));
+    }
+    Ok(())
 }
 
 /// Writes the fixed files (the only place mxlint writes to the user's files); returns how many

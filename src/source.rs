@@ -2,8 +2,8 @@
 //!
 //! This is the only module that knows about lines and columns. Everything else carries byte
 //! [`Span`]s; reporters ask [`SourceDb`] to turn them into 1-based line/column pairs. Columns are
-//! counted in Unicode code points (what SARIF calls `unicodeCodePoints`); the LSP edge converts to
-//! UTF-16 itself.
+//! counted in Unicode code points (what SARIF calls `unicodeCodePoints`), or in UTF-16 code units
+//! for SARIF (its default column kind) and the LSP edge.
 
 use crate::diagnostic::FileError;
 use std::path::{Path, PathBuf};
@@ -138,6 +138,20 @@ impl SourceFile {
     }
 }
 
+impl SourceFile {
+    /// 1-based line and column of a byte offset with the column in UTF-16 code units, the unit
+    /// SARIF assumes by default (`columnKind: utf16CodeUnits`) and LSP's default encoding.
+    pub fn line_col_utf16(&self, offset: usize) -> LineCol {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let index = self.line_index(offset);
+        let start = self.line_starts[index];
+        LineCol {
+            line: index + 1,
+            column: self.text[start..offset].encode_utf16().count() + 1,
+        }
+    }
+}
+
 fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
     text.bytes()
         .enumerate()
@@ -200,6 +214,15 @@ impl SourceDb {
     pub fn range(&self, span: Span) -> (LineCol, LineCol) {
         let file = self.file(span.file);
         (file.line_col(span.start()), file.line_col(span.end()))
+    }
+
+    /// [`SourceDb::range`] with columns in UTF-16 code units.
+    pub fn range_utf16(&self, span: Span) -> (LineCol, LineCol) {
+        let file = self.file(span.file);
+        (
+            file.line_col_utf16(span.start()),
+            file.line_col_utf16(span.end()),
+        )
     }
 }
 
@@ -267,5 +290,19 @@ mod tests {
             LineCol { line: 3, column: 5 }
         );
         assert_eq!(&file.text()[file.line_range(1)], "çé = 1");
+    }
+
+    #[test]
+    fn utf16_columns_count_astral_characters_twice() {
+        let mut db = SourceDb::new();
+        // 'é' is one UTF-16 unit (two bytes), '📬' two units (four bytes).
+        let id = db.add("f", "x\né📬 = 1\n".to_string());
+        let file = db.file(id);
+        assert_eq!(file.line_col_utf16(2 + 2), LineCol { line: 2, column: 2 });
+        assert_eq!(file.line_col_utf16(2 + 6), LineCol { line: 2, column: 4 });
+        assert_eq!(file.line_col(2 + 6), LineCol { line: 2, column: 3 });
+        let span = Span::new(id, 2, 2 + 6);
+        let (start, end) = db.range_utf16(span);
+        assert_eq!((start.column, end.column), (1, 4));
     }
 }

@@ -96,7 +96,7 @@ fn bad_option_values_exit_2() {
         &["--min-vsz-limit", "512k"],
         &["--min-vsz-limit", "lots"],
         &["--fail-level", "fatal"],
-        &["--format", "sarif"],
+        &["--format", "xml"],
         &["--config", "x.yml", "--isolated"],
     ] {
         in_fixtures()

@@ -3,9 +3,11 @@
 //! Built from mxlint's own diagnostic model (not miette's JSON handler, whose labels carry only
 //! byte offsets). Every position has a path, a 1-based line and a 1-based column in code
 //! points; `end_column` is exclusive. `summary.files` counts the files read (checked files and
-//! their includes). Adding fields is compatible; renaming or removing one bumps `version`.
+//! their includes). With `--statistics` a `statistics` array (`code`, `name`, `count`,
+//! `fixable`, most frequent first) follows `summary`; without it the key is absent. Adding
+//! fields is compatible; renaming or removing one bumps `version`.
 
-use super::{path_of, Summary};
+use super::{path_of, Statistic, Summary};
 use crate::diagnostic::{Applicability, Diagnostic, FileError};
 use crate::source::{SourceDb, Span};
 use crate::Outcome;
@@ -22,6 +24,8 @@ pub struct Report<'a> {
     pub diagnostics: Vec<JsonDiagnostic<'a>>,
     pub errors: Vec<JsonError>,
     pub summary: JsonSummary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<Vec<Statistic>>,
 }
 
 #[derive(Serialize)]
@@ -92,9 +96,14 @@ pub struct JsonSummary {
     pub files: usize,
 }
 
-/// Writes the whole report as one pretty-printed JSON document and a newline.
-pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &report(outcome))?;
+/// Writes the whole report as one pretty-printed JSON document and a newline; with
+/// `with_statistics`, the `statistics` key too.
+pub fn write(out: &mut dyn Write, outcome: &Outcome, with_statistics: bool) -> io::Result<()> {
+    let mut report = report(outcome);
+    if with_statistics {
+        report.statistics = Some(super::statistics(&outcome.diagnostics));
+    }
+    serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
 }
 
@@ -119,6 +128,7 @@ pub fn report(outcome: &Outcome) -> Report<'_> {
             styles: summary.styles,
             files: summary.files_checked,
         },
+        statistics: None,
     }
 }
 
@@ -203,7 +213,7 @@ mod tests {
             message: "invalid UTF-8".into(),
         });
         let mut out = Vec::new();
-        write(&mut out, &outcome).unwrap();
+        write(&mut out, &outcome, false).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let expected = serde_json::json!({
             "version": 1,

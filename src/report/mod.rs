@@ -1,23 +1,30 @@
 //! report: turns a check's [`Outcome`](crate::Outcome) into text — human (miette), concise
-//! (one line per finding) or versioned JSON — and the effective model of `mxlint show`.
+//! (one line per finding), versioned JSON, SARIF 2.1.0 or GitHub Actions workflow commands —
+//! the `--statistics` table, and the effective model of `mxlint show`.
 //!
 //! This is the only module that formats diagnostics; it writes to the `io::Write` it is given
 //! and returns I/O errors (a closed pipe included) to the caller. Exit codes are not its job.
 //!
 //! Conventions shared by every format: lines and columns are 1-based, columns count Unicode
 //! code points and end columns are exclusive; paths are printed as the files were opened, so a
-//! path given relative on the command line stays relative.
+//! path given relative on the command line stays relative. SARIF is the exception: its columns
+//! are UTF-16 code units (the spec's default), and SARIF and GitHub paths are relative to the
+//! working directory with forward slashes (what code scanning and annotations resolve against).
 
 pub mod concise;
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod rules;
+pub mod sarif;
 pub mod show;
 
 use crate::diagnostic::{Diagnostic, FileError, Severity};
 use crate::source::{FileId, SourceDb, Span};
-use std::collections::BTreeSet;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
+use std::path::{Component, Path};
 
 /// Counts of one run, by severity.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -113,6 +120,76 @@ pub(crate) fn location(db: &SourceDb, span: Span) -> String {
     format!("{}:{}:{}", path_of(db, span.file), start.line, start.column)
 }
 
+/// A file's path relative to `base` (the working directory) when it lies under it, else as
+/// opened; separators are forward slashes and a leading `./` is dropped. For SARIF URIs and
+/// GitHub annotations, which resolve paths against the repository root.
+pub(crate) fn portable_path(path: &Path, base: Option<&Path>) -> String {
+    let relative = match base {
+        Some(base) if path.is_absolute() => path.strip_prefix(base).unwrap_or(path),
+        _ => path,
+    };
+    let parts: Vec<String> = relative
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| match c {
+            Component::RootDir => String::new(),
+            other => other.as_os_str().to_string_lossy().replace('\\', "/"),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => ".".to_string(),
+        [root] if root.is_empty() => "/".to_string(),
+        _ => parts.join("/"),
+    }
+}
+
+/// How many findings one rule has (`--statistics`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Statistic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub count: usize,
+    /// How many of them carry a fix (safe or unsafe).
+    pub fixable: usize,
+}
+
+/// Findings counted per rule, most frequent first (ties by code), as ruff's `--statistics`.
+pub fn statistics(diagnostics: &[Diagnostic]) -> Vec<Statistic> {
+    let mut by_code: BTreeMap<&'static str, Statistic> = BTreeMap::new();
+    for d in diagnostics {
+        let entry = by_code.entry(d.rule.code).or_insert(Statistic {
+            code: d.rule.code,
+            name: d.rule.name,
+            count: 0,
+            fixable: 0,
+        });
+        entry.count += 1;
+        entry.fixable += usize::from(d.fix.is_some());
+    }
+    let mut stats: Vec<Statistic> = by_code.into_values().collect();
+    stats.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(b.code)));
+    stats
+}
+
+/// The `--statistics` table after a text report: count, code, name, fixable count.
+pub fn write_statistics(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::Result<()> {
+    let rows: Vec<[String; 4]> = statistics(diagnostics)
+        .into_iter()
+        .map(|s| {
+            [
+                s.count.to_string(),
+                s.code.to_string(),
+                s.name.to_string(),
+                s.fixable.to_string(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return writeln!(out, "No findings.");
+    }
+    write_table(out, &["COUNT", "CODE", "NAME", "FIXABLE"], &rows)
+}
+
 /// Sorts findings by file, position and code, the order every format prints them in.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -157,6 +234,46 @@ mod tests {
             file_errors,
             ..Summary::default()
         }
+    }
+
+    #[test]
+    fn portable_paths_are_relative_with_forward_slashes() {
+        let base = Path::new("/srv/repo");
+        let p = |s: &str| portable_path(Path::new(s), Some(base));
+        assert_eq!(p("/srv/repo/roles/a.j2"), "roles/a.j2");
+        assert_eq!(p("./roles/a.j2"), "roles/a.j2");
+        assert_eq!(p("/etc/dovecot/dovecot.conf"), "/etc/dovecot/dovecot.conf");
+        assert_eq!(
+            p("<mxlint stock fail2ban>/jail.conf"),
+            "<mxlint stock fail2ban>/jail.conf"
+        );
+        assert_eq!(portable_path(Path::new("/srv/x"), None), "/srv/x");
+    }
+
+    #[test]
+    fn statistics_sort_by_count_then_code() {
+        let mut db = SourceDb::new();
+        let file = db.add("f", "a\nb\n".into());
+        let rule = |code| crate::rules::find(code).unwrap();
+        let finding = |code| Diagnostic::new(rule(code), Span::new(file, 0, 1), "m");
+        let diagnostics = vec![
+            finding("MX503"),
+            finding("MX301"),
+            finding("MX503"),
+            finding("MX201"),
+        ];
+        let stats = statistics(&diagnostics);
+        let order: Vec<(&str, usize)> = stats.iter().map(|s| (s.code, s.count)).collect();
+        assert_eq!(order, [("MX503", 2), ("MX201", 1), ("MX301", 1)]);
+        let mut out = Vec::new();
+        write_statistics(&mut out, &diagnostics).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert!(
+            lines[1].starts_with("2 ") && lines[1].contains(rule("MX503").name),
+            "{text}"
+        );
     }
 
     #[test]
