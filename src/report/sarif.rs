@@ -34,9 +34,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Where the project lives; `tool.driver.informationUri`.
-pub const INFORMATION_URI: &str = "https://github.com/mxlint/mxlint";
+pub const INFORMATION_URI: &str = env!("CARGO_PKG_REPOSITORY");
 /// Base of every rule's `helpUri`: the rule's page `rules/MXnnn.md` in the repository.
-pub const RULE_DOCS_URL: &str = "https://github.com/mxlint/mxlint/blob/main/rules/";
+pub const RULE_DOCS_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/rules/");
 /// The `partialFingerprints` key of mxlint's content fingerprint.
 pub const FINGERPRINT_KEY: &str = "mxlintContentHash/v1";
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
