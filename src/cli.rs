@@ -11,7 +11,6 @@ use crate::model::dovecot::DovecotVersion;
 use crate::report::{self, human::HumanOptions};
 use crate::rules::{self, Rule, Selector};
 use crate::source::SourceDb;
-use crate::suggest::edit_distance;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -373,22 +372,9 @@ fn explain(query: &str) -> Result<Status, RunError> {
     Ok(Status::Error)
 }
 
-/// Rules whose code or name is close to `query`: a code prefix, or a small edit distance.
+/// Rules whose code or name is close to `query` (see [`rules::similar`]).
 pub fn similar_rules(query: &str) -> Vec<&'static Rule> {
-    let query = query.trim().to_ascii_lowercase();
-    let close = |rule: &Rule| {
-        let code = rule.code.to_ascii_lowercase();
-        (query.len() >= 3 && code.starts_with(&query))
-            || edit_distance(&query, &code, 1).is_some()
-            || edit_distance(&query, rule.name, (rule.name.len() / 4).max(2)).is_some()
-            || (query.len() >= 4 && rule.name.contains(query.as_str()))
-    };
-    rules::ALL
-        .iter()
-        .copied()
-        .filter(|r| close(r))
-        .take(5)
-        .collect()
+    rules::similar(query)
 }
 
 /// `mxlint render TEMPLATE --host HOST`: the rendered text on stdout, problems on stderr.

@@ -76,13 +76,21 @@ pub fn check_targets(
         let mut found = repo::check_repo_into(&mut outcome.db, dir, &options, settings);
         outcome.diagnostics.append(&mut found);
     }
+    let first_file = outcome.db.len();
     let (hosts, errors) = plain::load_hosts(&mut outcome.db, &files, settings);
     outcome.errors.extend(errors);
+    let mut suppressor = suppress::Suppressor::new();
     for host in &hosts {
         let mut found = rules::check(&rules::Context::for_host(host, settings));
-        suppress::apply(&outcome.db, &mut found);
+        suppressor.apply(&outcome.db, &mut found);
         outcome.diagnostics.append(&mut found);
     }
+    let checked: Vec<source::FileId> = (first_file..outcome.db.len())
+        .map(|i| source::FileId(i as u32))
+        .filter(|id| !outcome.db.is_builtin(*id))
+        .collect();
+    let mut found = suppressor.report(&outcome.db, checked, &settings.selection);
+    outcome.diagnostics.append(&mut found);
     outcome
 }
 
