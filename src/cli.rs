@@ -79,6 +79,12 @@ pub struct CheckArgs {
     /// With --fix, also apply fixes that may change behaviour (renames, raised limits)
     #[arg(long, requires = "fix")]
     pub unsafe_fixes: bool,
+    /// Report only findings this baseline file (from --write-baseline) does not list
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding to this baseline file, and report none of them
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Never color the output (also: NO_COLOR set to anything)
     #[arg(long)]
     pub no_color: bool,
@@ -244,6 +250,8 @@ pub enum RunError {
     Io(#[from] io::Error),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
 }
 
 /// Runs one command.
@@ -296,6 +304,7 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
         }
     }
     report::sort(&mut outcome.diagnostics);
+    apply_baseline(args, &targets, &mut outcome)?;
 
     let terminal = io::stdout().is_terminal();
     let options = HumanOptions {
@@ -311,6 +320,43 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     }
     out.flush()?;
     Ok(status(&outcome, config.fail_level, args.exit_zero))
+}
+
+/// `--write-baseline` (every finding goes to the file and counts as baselined) and
+/// `--baseline` (listed findings are dropped). Paths in the file are relative to the checked
+/// directory when there is one, else to the working directory.
+fn apply_baseline(
+    args: &CheckArgs,
+    targets: &[&Path],
+    outcome: &mut crate::Outcome,
+) -> Result<(), RunError> {
+    use crate::baseline;
+    let base = match targets {
+        [dir] if dir.is_dir() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // Read first: a missing or broken baseline stops the run before anything is written.
+    let existing = args.baseline.as_deref().map(baseline::load).transpose()?;
+    if let Some(path) = &args.write_baseline {
+        let written = baseline::of(&outcome.db, &outcome.diagnostics, &base);
+        std::fs::write(path, baseline::to_json(&written)).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write baseline {}: {e}", path.display()),
+            )
+        })?;
+        writeln!(
+            io::stderr().lock(),
+            "Wrote {} finding(s) to baseline {}.",
+            written.entries.len(),
+            path.display()
+        )?;
+        outcome.baselined += std::mem::take(&mut outcome.diagnostics).len();
+    } else if let Some(existing) = &existing {
+        outcome.baselined +=
+            baseline::filter(&outcome.db, &mut outcome.diagnostics, existing, &base);
+    }
+    Ok(())
 }
 
 /// Writes the fixed files (the only place mxlint writes to the user's files); returns how many

@@ -20,6 +20,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod ansible;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -47,6 +48,8 @@ pub struct Outcome {
     pub db: SourceDb,
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<FileError>,
+    /// Findings dropped because a baseline file lists them (`--baseline`).
+    pub baselined: usize,
 }
 
 /// Checks each target: a directory as an Ansible repository ([`repo::check_repo`], with the
@@ -106,6 +109,7 @@ pub fn check_repo(
         db,
         diagnostics,
         errors: Vec::new(),
+        baselined: 0,
     }
 }
 

@@ -513,6 +513,7 @@ fn outcome_of(loaded: Loaded, diagnostics: Vec<Diagnostic>) -> Outcome {
         db: loaded.db,
         diagnostics,
         errors: Vec::new(),
+        baselined: 0,
     }
 }
 
