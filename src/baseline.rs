@@ -56,11 +56,10 @@ pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         path: shown.clone(),
         source,
     })?;
-    let baseline: Baseline =
-        serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?;
+    let baseline: Baseline = serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
     if baseline.version != VERSION {
         return Err(BaselineError::Version {
             path: shown,
@@ -142,7 +141,9 @@ impl Fingerprints {
                 let mut seen: HashMap<&str, usize> = HashMap::new();
                 (0..file.line_count())
                     .map(|i| {
-                        let n = seen.entry(file.text()[file.line_range(i)].trim()).or_default();
+                        let n = seen
+                            .entry(file.text()[file.line_range(i)].trim())
+                            .or_default();
                         *n += 1;
                         *n - 1
                     })
@@ -222,6 +223,9 @@ mod tests {
             relative(Path::new("./repo/roles/x.j2"), Path::new("repo")),
             "roles/x.j2"
         );
-        assert_eq!(relative(Path::new("./site.yml"), Path::new(".")), "site.yml");
+        assert_eq!(
+            relative(Path::new("./site.yml"), Path::new(".")),
+            "site.yml"
+        );
     }
 }

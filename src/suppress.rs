@@ -162,11 +162,8 @@ fn parse_body(body: &str) -> Option<Parsed> {
         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .unwrap_or(rest.len());
     let keyword = &rest[..keyword_len];
-    let problem = |at: Range<usize>, message: String, help: Option<String>| Problem {
-        at,
-        message,
-        help,
-    };
+    let problem =
+        |at: Range<usize>, message: String, help: Option<String>| Problem { at, message, help };
     if keyword != "disable" {
         let at = keyword_at..keyword_at + keyword_len;
         let message = if keyword.is_empty() {
@@ -182,7 +179,9 @@ fn parse_body(body: &str) -> Option<Parsed> {
             "the directive is `mxlint: disable=CODES [-- reason]`"
         };
         let at = if at.is_empty() { 0..body.len() } else { at };
-        parsed.problems.push(problem(at, message, Some(help.into())));
+        parsed
+            .problems
+            .push(problem(at, message, Some(help.into())));
         return Some(parsed);
     }
     let after = &rest[keyword_len..];
@@ -192,7 +191,7 @@ fn parse_body(body: &str) -> Option<Parsed> {
             "`disable` without `=`: no rule is disabled".into(),
             Some(format!(
                 "write `disable={}`",
-                after.trim().split_whitespace().next().unwrap_or("MX301")
+                after.split_whitespace().next().unwrap_or("MX301")
             )),
         ));
         return Some(parsed);
@@ -231,8 +230,9 @@ fn parse_body(body: &str) -> Option<Parsed> {
             Err(_) => parsed.problems.push(unknown_rule(word, word_range.clone())),
         }
         if words.next().is_some() {
-            let extra_at = word_range.end + (item[word_range.end - item_at..].len()
-                - item[word_range.end - item_at..].trim_start().len());
+            let extra_at = word_range.end
+                + (item[word_range.end - item_at..].len()
+                    - item[word_range.end - item_at..].trim_start().len());
             parsed.problems.push(problem(
                 extra_at..item_at + item.trim_end().len(),
                 "text after a rule in the list".into(),
@@ -620,12 +620,18 @@ mod tests {
         assert_eq!(scopes_in("dovecot.conf.j2", text), [(3, 6)]);
         // Whitespace control and the file-wide form.
         assert_eq!(
-            scopes_in("t.j2", "{#- mxlint: disable=MX301 -#}\n{% set a = 1 %}\na = 1\n"),
+            scopes_in(
+                "t.j2",
+                "{#- mxlint: disable=MX301 -#}\n{% set a = 1 %}\na = 1\n"
+            ),
             [(0, 4)]
         );
         // Not a template: `{#` is not a comment opener there, and `#` is.
         assert_eq!(
-            scopes_in("dovecot.conf", "a = 1\n{# mxlint: disable=MX301 #}\nb = 2\n"),
+            scopes_in(
+                "dovecot.conf",
+                "a = 1\n{# mxlint: disable=MX301 #}\nb = 2\n"
+            ),
             []
         );
     }
@@ -638,15 +644,22 @@ mod tests {
 
     #[test]
     fn ini_sections_master_cf_entries_and_xml_elements_are_blocks() {
-        let ini = "[DEFAULT]\nx = 1\n# mxlint: disable=MX503\n[dovecot]\nignoreip = 1.2.3.4\n\n[sshd]\n";
+        let ini =
+            "[DEFAULT]\nx = 1\n# mxlint: disable=MX503\n[dovecot]\nignoreip = 1.2.3.4\n\n[sshd]\n";
         assert_eq!(scopes_in("jail.local", ini), [(3, 4)]);
         let master = "smtp inet n - n - - smtpd\n# mxlint: disable=MX404\nsubmission inet n - n - - smtpd\n  -o a=b\n  -o c=d\npickup unix n - n 60 1 pickup\n";
         assert_eq!(scopes_in("master.cf", master), [(2, 4)]);
         let zone = "<?xml version=\"1.0\"?>\n<zone>\n  <!-- mxlint: disable=MX402 -->\n  <service name=\"imapz\"/>\n  <!-- mxlint: disable=MX401 -->\n  <rule>\n    <port port=\"1\"/>\n  </rule>\n  <service name=\"x\"/> <!-- mxlint: disable=MX402 -->\n</zone>\n";
-        assert_eq!(scopes_in("zones/public.xml", zone), [(3, 3), (5, 7), (8, 8)]);
+        assert_eq!(
+            scopes_in("zones/public.xml", zone),
+            [(3, 3), (5, 7), (8, 8)]
+        );
         // Before the root element: the whole file; `#` means nothing in XML.
         assert_eq!(
-            scopes_in("public.xml", "<!-- mxlint: disable=MX402 -->\n<zone>\n# mxlint: disable=MX401\n</zone>\n"),
+            scopes_in(
+                "public.xml",
+                "<!-- mxlint: disable=MX402 -->\n<zone>\n# mxlint: disable=MX401\n</zone>\n"
+            ),
             [(0, 5)]
         );
     }
@@ -658,9 +671,15 @@ mod tests {
             assert_eq!(found, entries, "{body}");
             assert!(problems.is_empty(), "{body}: {problems:?}");
         };
-        ok(" mxlint: disable=MX301,dovecot-syntax-error", &["MX301", "dovecot-syntax-error"]);
+        ok(
+            " mxlint: disable=MX301,dovecot-syntax-error",
+            &["MX301", "dovecot-syntax-error"],
+        );
         ok(" mxlint: disable=MX301 -- local relay only", &["MX301"]);
-        ok("mxlint: disable=MX301, MX3 # ShellCheck's reason form", &["MX301", "MX3"]);
+        ok(
+            "mxlint: disable=MX301, MX3 # ShellCheck's reason form",
+            &["MX301", "MX3"],
+        );
         ok(" mxlint:disable=ALL ", &["ALL"]);
         assert!(parse(" just a comment").is_none());
         assert!(parse(" see mxlint: later").is_none());
@@ -688,7 +707,10 @@ mod tests {
         assert_eq!(parsed.entries.len(), 1, "the good entry still counts");
         let bad = &parsed.problems[0];
         assert_eq!(&body[bad.at.clone()], "MX3O1");
-        assert!(bad.help.as_deref().unwrap_or("").contains("MX301"), "{bad:?}");
+        assert!(
+            bad.help.as_deref().unwrap_or("").contains("MX301"),
+            "{bad:?}"
+        );
         let unknown = &problems(" mxlint: disable=MX999")[0];
         assert_eq!(unknown.message, "unknown rule `MX999` in a suppression");
         let missing = &problems(" mxlint: disable MX301")[0];
@@ -698,7 +720,8 @@ mod tests {
     #[test]
     fn comments_find_each_syntax_and_where_it_stands() {
         let mut db = SourceDb::new();
-        let text = "a {# mxlint: disable=X -#} b\n  <!-- mxlint: disable=Y -->\n# mxlint: disable=Z\n";
+        let text =
+            "a {# mxlint: disable=X -#} b\n  <!-- mxlint: disable=Y -->\n# mxlint: disable=Z\n";
         let id = db.add("t.xml.j2", text.to_string());
         let found = comments(db.file(id), syntaxes(db.file(id).path()));
         let bodies: Vec<(&str, bool)> = found

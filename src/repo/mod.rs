@@ -441,6 +441,8 @@ pub fn find_root(template: &Path) -> PathBuf {
 /// Renders one template for one host as the repository's tasks do (the first task using it
 /// for that host), or with the host's inventory variables alone when no task uses it.
 /// `Err` carries the reason and the findings (syntax errors, undefined variables).
+// Returned once per `mxlint render` run: the size of the error does not matter.
+#[allow(clippy::result_large_err)]
 pub fn render_one(
     root: &Path,
     options: &RepoOptions,
