@@ -11,7 +11,6 @@ use crate::model::dovecot::DovecotVersion;
 use crate::report::{self, human::HumanOptions};
 use crate::rules::{self, Rule, Selector};
 use crate::source::SourceDb;
-use crate::suggest::edit_distance;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -91,6 +90,12 @@ pub struct CheckArgs {
     /// With --fix, also apply fixes that may change behaviour (renames, raised limits)
     #[arg(long, requires = "fix")]
     pub unsafe_fixes: bool,
+    /// Report only findings this baseline file (from --write-baseline) does not list
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current finding to this baseline file, and report none of them
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// Never color the output (also: NO_COLOR set to anything)
     #[arg(long)]
     pub no_color: bool,
@@ -280,6 +285,8 @@ pub enum RunError {
     Io(#[from] io::Error),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
 }
 
 /// Runs one command.
@@ -351,6 +358,7 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
         }
     }
     report::sort(&mut outcome.diagnostics);
+    apply_baseline(args, &targets, &mut outcome)?;
 
     let terminal = args.output.is_none() && io::stdout().is_terminal();
     let options = HumanOptions {
@@ -425,6 +433,38 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// `--write-baseline` (every finding goes to the file and counts as baselined) and
+/// `--baseline` (listed findings are dropped). Paths in the file are relative to the checked
+/// directory when there is one, else to the working directory.
+fn apply_baseline(
+    args: &CheckArgs,
+    targets: &[&Path],
+    outcome: &mut crate::Outcome,
+) -> Result<(), RunError> {
+    use crate::baseline;
+    let base = match targets {
+        [dir] if dir.is_dir() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // Read first: a missing or broken baseline stops the run before anything is written.
+    let existing = args.baseline.as_deref().map(baseline::load).transpose()?;
+    if let Some(path) = &args.write_baseline {
+        let written = baseline::of(&outcome.db, &outcome.diagnostics, &base);
+        write_atomically(path, baseline::to_json(&written).as_bytes())?;
+        writeln!(
+            io::stderr().lock(),
+            "Wrote {} finding(s) to baseline {}.",
+            written.entries.len(),
+            path.display()
+        )?;
+        outcome.baselined += std::mem::take(&mut outcome.diagnostics).len();
+    } else if let Some(existing) = &existing {
+        outcome.baselined +=
+            baseline::filter(&outcome.db, &mut outcome.diagnostics, existing, &base);
+    }
+    Ok(())
+}
+
 /// Writes the fixed files (the only place mxlint writes to the user's files); returns how many
 /// fixes went in and says so on stderr.
 fn apply_fixes(outcome: &crate::Outcome, include_unsafe: bool) -> Result<usize, RunError> {
@@ -484,22 +524,9 @@ fn explain(query: &str) -> Result<Status, RunError> {
     Ok(Status::Error)
 }
 
-/// Rules whose code or name is close to `query`: a code prefix, or a small edit distance.
+/// Rules whose code or name is close to `query` (see [`rules::similar`]).
 pub fn similar_rules(query: &str) -> Vec<&'static Rule> {
-    let query = query.trim().to_ascii_lowercase();
-    let close = |rule: &Rule| {
-        let code = rule.code.to_ascii_lowercase();
-        (query.len() >= 3 && code.starts_with(&query))
-            || edit_distance(&query, &code, 1).is_some()
-            || edit_distance(&query, rule.name, (rule.name.len() / 4).max(2)).is_some()
-            || (query.len() >= 4 && rule.name.contains(query.as_str()))
-    };
-    rules::ALL
-        .iter()
-        .copied()
-        .filter(|r| close(r))
-        .take(5)
-        .collect()
+    rules::similar(query)
 }
 
 /// `mxlint render TEMPLATE --host HOST`: the rendered text on stdout, problems on stderr.

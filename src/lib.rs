@@ -20,6 +20,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod ansible;
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
@@ -47,6 +48,8 @@ pub struct Outcome {
     pub db: SourceDb,
     pub diagnostics: Vec<Diagnostic>,
     pub errors: Vec<FileError>,
+    /// Findings dropped because a baseline file lists them (`--baseline`).
+    pub baselined: usize,
 }
 
 /// Checks each target: a directory as an Ansible repository ([`repo::check_repo`], with the
@@ -76,13 +79,21 @@ pub fn check_targets(
         let mut found = repo::check_repo_into(&mut outcome.db, dir, &options, settings);
         outcome.diagnostics.append(&mut found);
     }
+    let first_file = outcome.db.len();
     let (hosts, errors) = plain::load_hosts(&mut outcome.db, &files, settings);
     outcome.errors.extend(errors);
+    let mut suppressor = suppress::Suppressor::new();
     for host in &hosts {
         let mut found = rules::check(&rules::Context::for_host(host, settings));
-        suppress::apply(&outcome.db, &mut found);
+        suppressor.apply(&outcome.db, &mut found);
         outcome.diagnostics.append(&mut found);
     }
+    let checked: Vec<source::FileId> = (first_file..outcome.db.len())
+        .map(|i| source::FileId(i as u32))
+        .filter(|id| !outcome.db.is_builtin(*id))
+        .collect();
+    let mut found = suppressor.report(&outcome.db, checked, &settings.selection);
+    outcome.diagnostics.append(&mut found);
     config::apply_to_findings(settings, &outcome.db, &mut outcome.diagnostics);
     outcome
 }
@@ -99,6 +110,7 @@ pub fn check_repo(
         db,
         diagnostics,
         errors: Vec::new(),
+        baselined: 0,
     }
 }
 

@@ -195,6 +195,20 @@ impl SourceDb {
         id
     }
 
+    /// Whether `id` is a built-in file (see [`SourceDb::builtin`]): no user edits it.
+    pub fn is_builtin(&self, id: FileId) -> bool {
+        self.builtin.iter().any(|(_, b)| *b == id)
+    }
+
+    /// How many files the database holds; the next file added gets this index.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

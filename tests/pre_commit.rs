@@ -61,7 +61,12 @@ fn git_copy(example: &str, into: &Path) -> PathBuf {
 fn try_repo(repo: &Path) -> (Option<i32>, String) {
     let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-home");
     let out = Command::new("pre-commit")
-        .args(["try-repo", env!("CARGO_MANIFEST_DIR"), "mxlint", "--all-files"])
+        .args([
+            "try-repo",
+            env!("CARGO_MANIFEST_DIR"),
+            "mxlint",
+            "--all-files",
+        ])
         .current_dir(repo)
         .env("PRE_COMMIT_HOME", &home)
         .env("NO_COLOR", "1")

@@ -3,7 +3,9 @@
 //! ```text
 //! discover (inventory, playbooks) → ansible (hosts, vars, tasks) → jobs (template tasks per host,
 //! `when:` and loops evaluated) → render → per-host files → parse/model (dovecot) → rules
-//! → suppressions → back to the template lines (map) → one finding per distinct problem, with hosts
+//! → suppressions in the rendered file → back to the template lines (map) → suppressions in the
+//! files users edit (templates, tasks, vars) → unused and malformed directives → one finding per
+//! distinct problem, with hosts
 //! ```
 //!
 //! Variable precedence for a task (the subset of Ansible's documented order mxlint implements,
@@ -88,10 +90,27 @@ pub fn check_repo_into(
     let mut options = options.clone();
     options.facts = settings.facts.clone();
     options.dest_kinds = settings.dest_kinds.clone();
+    let first_file = db.len();
     let mut loaded = load_into(std::mem::take(db), root, &options);
+    let mut suppressor = crate::suppress::Suppressor::new();
     let mut findings = std::mem::take(&mut loaded.diagnostics);
-    findings.extend(check_hosts(&mut loaded, settings));
+    findings.extend(check_hosts(&mut loaded, settings, &mut suppressor));
     findings.retain(|d| settings.selection.enabled(d.rule));
+    // Directives in the files users edit (templates, tasks, vars, static files), applied to
+    // the findings once they point there.
+    let rendered: std::collections::HashSet<FileId> = loaded
+        .files
+        .iter()
+        .filter(|f| f.file != f.source)
+        .map(|f| f.file)
+        .collect();
+    let user_files: Vec<FileId> = (first_file..loaded.db.len())
+        .map(|i| FileId(i as u32))
+        .filter(|id| !rendered.contains(id) && !loaded.db.is_builtin(*id))
+        .collect();
+    let is_user_file = |id: FileId| id.0 as usize >= first_file && !rendered.contains(&id);
+    suppressor.apply_with(&loaded.db, &mut findings, is_user_file, |span| span);
+    findings.extend(suppressor.report(&loaded.db, user_files, &settings.selection));
     *db = loaded.db;
     merge_hosts(findings)
 }
@@ -229,7 +248,13 @@ fn build_fleet(
 }
 
 /// Runs the config rules over each host's rendered files.
-fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
+/// `#` directives that survive rendering are applied here, on the rendered file, through
+/// `suppressor` (they count as written on the template line they come from).
+fn check_hosts(
+    loaded: &mut Loaded,
+    settings: &Settings,
+    suppressor: &mut crate::suppress::Suppressor,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Files are sorted by host: each host's files are one run.
     let runs: Vec<(usize, std::ops::Range<usize>)> = loaded
@@ -273,7 +298,12 @@ fn check_hosts(loaded: &mut Loaded, settings: &Settings) -> Vec<Diagnostic> {
             );
             found.extend(not_rendered_includes(notes));
         }
-        crate::suppress::apply(&loaded.db, &mut found);
+        let rendered = |id: FileId| files.iter().any(|f| f.file == id && f.file != f.source);
+        let origin = |span: Span| match files.iter().find(|f| f.file == span.file) {
+            Some(f) => f.map.map(span),
+            None => span,
+        };
+        suppressor.apply_with(&loaded.db, &mut found, rendered, origin);
         let host_name = loaded.fleet.hosts()[host].name.clone();
         for d in found {
             if depends_on_unknown(&loaded.db, &d) {
@@ -311,7 +341,7 @@ fn stock_main(db: &mut SourceDb, settings: &Settings) -> FileId {
             include_str!("../../data/stock-dovecot-2.3.conf"),
         ),
     };
-    db.add(name, text.to_string())
+    db.builtin(name, text)
 }
 
 /// Includes that match nothing the repository renders: the target's stock files are assumed.
@@ -411,6 +441,8 @@ pub fn find_root(template: &Path) -> PathBuf {
 /// Renders one template for one host as the repository's tasks do (the first task using it
 /// for that host), or with the host's inventory variables alone when no task uses it.
 /// `Err` carries the reason and the findings (syntax errors, undefined variables).
+// Returned once per `mxlint render` run: the size of the error does not matter.
+#[allow(clippy::result_large_err)]
 pub fn render_one(
     root: &Path,
     options: &RepoOptions,
@@ -483,6 +515,7 @@ fn outcome_of(loaded: Loaded, diagnostics: Vec<Diagnostic>) -> Outcome {
         db: loaded.db,
         diagnostics,
         errors: Vec::new(),
+        baselined: 0,
     }
 }
 

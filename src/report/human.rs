@@ -43,7 +43,7 @@ pub fn write(
         out.write_all(renderer.render(diagnostic).as_bytes())?;
     }
     write_file_errors(err, &outcome.errors)?;
-    let summary = Summary::new(&outcome.db, &outcome.diagnostics, &outcome.errors);
+    let summary = Summary::of(outcome);
     writeln!(out, "{}", summary.line())
 }
 

@@ -94,6 +94,8 @@ pub struct JsonSummary {
     pub infos: usize,
     pub styles: usize,
     pub files: usize,
+    /// Findings a `--baseline` file accepted (not in `diagnostics`).
+    pub baselined: usize,
 }
 
 /// Writes the whole report as one pretty-printed JSON document and a newline; with
@@ -108,7 +110,7 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, with_statistics: bool) -> i
 }
 
 pub fn report(outcome: &Outcome) -> Report<'_> {
-    let summary = Summary::new(&outcome.db, &outcome.diagnostics, &outcome.errors);
+    let summary = Summary::of(outcome);
     Report {
         version: VERSION,
         tool: Tool {
@@ -127,6 +129,7 @@ pub fn report(outcome: &Outcome) -> Report<'_> {
             infos: summary.infos,
             styles: summary.styles,
             files: summary.files_checked,
+            baselined: summary.baselined,
         },
         statistics: None,
     }
@@ -235,7 +238,8 @@ mod tests {
             }],
             "errors": [{"path": "bad.conf", "line": 3, "column": 2, "message": "invalid UTF-8"}],
             "summary": {
-                "errors": 0, "warnings": 0, "infos": 0, "styles": 0, "files": 1
+                "errors": 0, "warnings": 0, "infos": 0, "styles": 0, "files": 1,
+                "baselined": 0
             }
         });
         let mut expected = expected;

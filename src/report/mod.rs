@@ -39,9 +39,19 @@ pub struct Summary {
     pub files_with_findings: usize,
     /// Files that could not be checked at all.
     pub file_errors: usize,
+    /// Findings a baseline file accepted (not counted above).
+    pub baselined: usize,
 }
 
 impl Summary {
+    /// The counts of a whole run, baselined findings included.
+    pub fn of(outcome: &crate::Outcome) -> Self {
+        Summary {
+            baselined: outcome.baselined,
+            ..Summary::new(&outcome.db, &outcome.diagnostics, &outcome.errors)
+        }
+    }
+
     pub fn new(db: &SourceDb, diagnostics: &[Diagnostic], errors: &[FileError]) -> Self {
         let mut summary = Summary {
             files_checked: db.files().count(),
@@ -74,11 +84,15 @@ impl Summary {
             0 => String::new(),
             n => format!("{} could not be checked.", plural(n, "file", "files")),
         };
+        let baselined = match self.baselined {
+            0 => String::new(),
+            n => format!(" {} baselined.", plural(n, "finding", "findings")),
+        };
         if self.problems() == 0 {
             return if self.file_errors == 0 {
-                "All checks passed.".to_string()
+                format!("All checks passed.{baselined}")
             } else {
-                format!("No problems found, but {unreadable}")
+                format!("No problems found, but {unreadable}{baselined}")
             };
         }
         let parts: Vec<String> = [
@@ -101,6 +115,7 @@ impl Summary {
             line.push(' ');
             line.push_str(&unreadable);
         }
+        line.push_str(&baselined);
         line
     }
 }

@@ -25,12 +25,14 @@ mod firewall_change_not_applied;
 mod firewall_mail_service_missing;
 mod firewall_unknown_service;
 mod firewalld_zone_invalid;
+pub(crate) mod invalid_suppression;
 mod listener_port_conflict;
 mod service_vsz_limit_too_small;
 pub(crate) mod template_render_error;
 pub(crate) mod template_syntax_error;
 pub(crate) mod undefined_variable;
 pub(crate) mod unevaluated_lookup;
+pub(crate) mod unused_suppression;
 mod vsz_limit_invalid_for_version;
 mod vsz_setting_without_effect;
 
@@ -96,6 +98,8 @@ impl std::fmt::Debug for Rule {
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
+    &unused_suppression::RULE,
+    &invalid_suppression::RULE,
     &template_syntax_error::RULE,
     &undefined_variable::RULE,
     &template_render_error::RULE,
@@ -129,6 +133,21 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     ALL.iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+}
+
+/// Rules whose code or name is close to `query`: a code prefix, or a small edit distance
+/// (the "did you mean" of `mxlint rule` and of suppression comments).
+pub fn similar(query: &str) -> Vec<&'static Rule> {
+    use crate::suggest::edit_distance;
+    let query = query.trim().to_ascii_lowercase();
+    let close = |rule: &Rule| {
+        let code = rule.code.to_ascii_lowercase();
+        (query.len() >= 3 && code.starts_with(&query))
+            || edit_distance(&query, &code, 1).is_some()
+            || edit_distance(&query, rule.name, (rule.name.len() / 4).max(2)).is_some()
+            || (query.len() >= 4 && rule.name.contains(query.as_str()))
+    };
+    ALL.iter().copied().filter(|r| close(r)).take(5).collect()
 }
 
 /// A `--select`/`--ignore` entry: `ALL`, a code prefix (`MX3`, `MX30`), a code or a kebab name.
