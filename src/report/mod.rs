@@ -9,6 +9,7 @@
 //! path given relative on the command line stays relative.
 
 pub mod concise;
+pub mod explain;
 pub mod human;
 pub mod json;
 pub mod rules;
