@@ -29,14 +29,21 @@ fn git_revision() -> Option<String> {
         return None;
     }
     // Rebuild when HEAD moves: HEAD itself (a branch switch) and the branch it points to.
+    // (A path that does not exist would make cargo rerun this script on every build.)
     for name in ["HEAD", "packed-refs"] {
         if let Some(path) = git(&manifest_dir, &["rev-parse", "--git-path", name]) {
-            println!("cargo:rerun-if-changed={}", in_dir(&manifest_dir, &path));
+            let path = in_dir(&manifest_dir, &path);
+            if Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
         }
     }
     if let Some(branch) = git(&manifest_dir, &["symbolic-ref", "-q", "HEAD"]) {
         if let Some(path) = git(&manifest_dir, &["rev-parse", "--git-path", &branch]) {
-            println!("cargo:rerun-if-changed={}", in_dir(&manifest_dir, &path));
+            let path = in_dir(&manifest_dir, &path);
+            if Path::new(&path).exists() {
+                println!("cargo:rerun-if-changed={path}");
+            }
         }
     }
     git(&manifest_dir, &["rev-parse", "--short", "HEAD"])
