@@ -11,7 +11,7 @@ use crate::model::dovecot::DovecotVersion;
 use crate::report::{self, human::HumanOptions};
 use crate::rules::{self, Rule, Selector};
 use crate::source::SourceDb;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -21,9 +21,13 @@ Exit status:
   1  findings at or above the fail level (--fail-level, default: style, i.e. any finding)
   2  usage, configuration or internal error, or a file that could not be read";
 
+/// The version `--version` prints: the crate's, plus the git revision it was built from when
+/// the build could ask git (see build.rs).
+const VERSION: &str = env!("MXLINT_VERSION");
+
 /// Pre-deployment linter for Ansible-managed mail servers.
 #[derive(Debug, Parser)]
-#[command(name = "mxlint", version, after_help = EXIT_STATUS)]
+#[command(name = "mxlint", version = VERSION, after_help = EXIT_STATUS)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -48,6 +52,17 @@ pub enum Command {
     Show(ShowArgs),
     /// Print the merged settings (defaults, the config file, flags) for the given paths
     Config(ConfigCmdArgs),
+    /// Explain a Dovecot, Postfix, fail2ban or firewalld log line: what happened, which rule
+    /// catches the cause, and the fix
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff)
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -57,6 +72,30 @@ pub struct ConfigCmdArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  mxlint explain 'service(imap): child 1234 returned error 83 (Out of memory (service imap { vsz_limit=256 MB }, you may need to increase it) - set CORE_OUTOFMEM=1 environment to get core dump)'
+  journalctl -u dovecot -u postfix -u fail2ban -u firewalld --since today | mxlint explain
+
+Exit status:
+  0  at least one line was recognised
+  1  no line was recognised
+  2  usage error";
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The log line (quote it; several words are joined with spaces) [default: read lines from stdin]
+    #[arg(
+        value_name = "LINE",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub line: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ShowFormat::Human)]
+    pub format: ShowFormat,
 }
 
 #[derive(Debug, Args)]
@@ -295,9 +334,15 @@ pub fn run(cli: Cli) -> Result<Status, RunError> {
         Command::Check(args) => check(&args),
         Command::Render(args) => render(&args),
         Command::Rules => with_stdout(|out| report::rules::write_list(out, rules::ALL)),
-        Command::Rule { rule } => explain(&rule),
+        Command::Rule { rule } => rule_doc(&rule),
         Command::Show(args) => show(&args),
         Command::Config(args) => print_config(&args),
+        Command::Explain(args) => explain_lines(&args),
+        Command::Completions { shell } => with_stdout(|out| {
+            clap_complete::generate(shell, &mut Cli::command(), "mxlint", out);
+            Ok(())
+        }),
+        Command::Man => with_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out)),
     }
 }
 
@@ -506,7 +551,7 @@ pub fn status(outcome: &crate::Outcome, fail_level: Severity, exit_zero: bool) -
     }
 }
 
-fn explain(query: &str) -> Result<Status, RunError> {
+fn rule_doc(query: &str) -> Result<Status, RunError> {
     if let Some(rule) = rules::find(query.trim()) {
         return with_stdout(|out| report::rules::write_doc(out, rule));
     }
@@ -522,6 +567,88 @@ fn explain(query: &str) -> Result<Status, RunError> {
     }
     writeln!(err, "  `mxlint rules` lists every rule")?;
     Ok(Status::Error)
+}
+
+/// `mxlint explain`: explains the line given as arguments, or every line of stdin.
+fn explain_lines(args: &ExplainArgs) -> Result<Status, RunError> {
+    let mut found = Vec::new();
+    let mut unrecognised = 0;
+    let mut classify = |number: usize, text: String| match crate::explain::explain(&text) {
+        Some(explanation) => found.push((number, text, explanation)),
+        None if text.trim().is_empty() => {}
+        None => unrecognised += 1,
+    };
+    if args.line.is_empty() {
+        let stdin = io::stdin();
+        if stdin.is_terminal() {
+            writeln!(
+                io::stderr().lock(),
+                "mxlint: reading log lines from stdin (Ctrl-D ends)"
+            )?;
+        }
+        read_bounded_lines(&mut stdin.lock(), &mut classify)?;
+    } else {
+        classify(1, args.line.join(" "));
+    }
+    let seen = report::explain::group(found);
+    let mut err = io::stderr().lock();
+    if seen.is_empty() && args.format == ShowFormat::Human {
+        writeln!(
+            err,
+            "mxlint: not a line mxlint knows (Dovecot out-of-memory and mmap failures, fail2ban \
+             bans, firewalld errors, Postfix and Dovecot port failures); `mxlint explain --help` \
+             shows examples"
+        )?;
+        return Ok(Status::Findings);
+    }
+    with_stdout(|out| match args.format {
+        ShowFormat::Human => report::explain::write_human(out, &seen),
+        ShowFormat::Json => report::explain::write_json(out, &seen, unrecognised),
+    })?;
+    if args.format == ShowFormat::Human && unrecognised > 0 && args.line.is_empty() {
+        writeln!(err, "mxlint: {unrecognised} other line(s) not recognised")?;
+    }
+    Ok(if seen.is_empty() {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}
+
+/// The longest log line read; the rest of a longer line is skipped, so one endless line cannot
+/// take all memory.
+const MAX_LINE: usize = 64 * 1024;
+
+/// Calls `each(number, text)` for every line of `input` (1-based numbers, invalid UTF-8
+/// replaced), holding at most [`MAX_LINE`] bytes of a line.
+fn read_bounded_lines(
+    input: &mut dyn io::BufRead,
+    each: &mut dyn FnMut(usize, String),
+) -> io::Result<()> {
+    let mut line = Vec::new();
+    let mut number = 0;
+    loop {
+        let chunk = input.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        let (part, used, ends) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(at) => (&chunk[..at], at + 1, true),
+            None => (chunk, chunk.len(), false),
+        };
+        let room = MAX_LINE.saturating_sub(line.len());
+        line.extend_from_slice(&part[..part.len().min(room)]);
+        input.consume(used);
+        if ends {
+            number += 1;
+            each(number, String::from_utf8_lossy(&line).into_owned());
+            line.clear();
+        }
+    }
+    if !line.is_empty() {
+        each(number + 1, String::from_utf8_lossy(&line).into_owned());
+    }
+    Ok(())
 }
 
 /// Rules whose code or name is close to `query` (see [`rules::similar`]).
@@ -620,7 +747,6 @@ fn show_host(args: &ShowArgs) -> Result<Status, RunError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn clap_definition_is_consistent() {

@@ -14,7 +14,8 @@
 //! - [`parse`] turns text into syntax trees (pest stays inside it);
 //! - [`model`] resolves what the daemon would actually run with;
 //! - [`rules`] read the model and produce [`diagnostic::Diagnostic`]s;
-//! - [`report`] turns diagnostics into human, concise or JSON output.
+//! - [`report`] turns diagnostics into human, concise or JSON output;
+//! - [`explain`] recognises daemon log lines and names the rules that catch their causes.
 //!
 //! The library never prints; the binary in `main.rs` maps results to exit codes.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
@@ -24,6 +25,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod explain;
 pub mod fix;
 pub mod model;
 pub mod net;

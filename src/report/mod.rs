@@ -12,6 +12,7 @@
 //! working directory with forward slashes (what code scanning and annotations resolve against).
 
 pub mod concise;
+pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
