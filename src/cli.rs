@@ -126,8 +126,11 @@ pub struct CheckArgs {
     /// Apply safe fixes to the files in place, then report what is left
     #[arg(long)]
     pub fix: bool,
-    /// With --fix, also apply fixes that may change behaviour (renames, raised limits)
-    #[arg(long, requires = "fix")]
+    /// Print the safe fixes as a unified diff instead of writing them (exit 1 when there are any)
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// With --fix or --diff, also apply fixes that may change behaviour (renames, raised limits)
+    #[arg(long)]
     pub unsafe_fixes: bool,
     /// Report only findings this baseline file (from --write-baseline) does not list
     #[arg(long, value_name = "FILE")]
@@ -396,6 +399,16 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
         )
     };
     let mut outcome = run();
+    if args.unsafe_fixes && !args.fix && !args.diff {
+        writeln!(
+            io::stderr().lock(),
+            "error: --unsafe-fixes needs --fix or --diff"
+        )?;
+        return Ok(Status::Error);
+    }
+    if args.diff {
+        return print_fix_diff(&outcome, args.unsafe_fixes);
+    }
     if args.fix {
         let fixed = apply_fixes(&outcome, args.unsafe_fixes)?;
         if fixed > 0 {
@@ -467,6 +480,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .create_new(true)
         .open(&temp)
         .map_err(|e| context(e, "create a temporary file for"))?;
+    // A replaced file keeps its permissions (a fixed template stays 0640 if it was).
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&temp, meta.permissions());
+    }
     let written = file
         .write_all(bytes)
         .and_then(|()| file.sync_all())
@@ -516,12 +533,7 @@ fn apply_fixes(outcome: &crate::Outcome, include_unsafe: bool) -> Result<usize, 
     let files = crate::fix::fixed_files(&outcome.db, &outcome.diagnostics, include_unsafe);
     let mut total = 0;
     for file in &files {
-        std::fs::write(&file.path, &file.text).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot write {}: {e}", file.path.display()),
-            )
-        })?;
+        write_atomically(&file.path, file.text.as_bytes())?;
         total += file.applied;
     }
     if total > 0 {
@@ -533,6 +545,44 @@ fn apply_fixes(outcome: &crate::Outcome, include_unsafe: bool) -> Result<usize, 
         )?;
     }
     Ok(total)
+}
+
+/// `--diff`: the fixes as a unified diff per file on stdout; nothing is written. Exit 1 when
+/// there is something to fix, as `ruff --diff`.
+fn print_fix_diff(outcome: &crate::Outcome, include_unsafe: bool) -> Result<Status, RunError> {
+    let files = crate::fix::fixed_files(&outcome.db, &outcome.diagnostics, include_unsafe);
+    with_stdout(|out| {
+        for file in &files {
+            let before = outcome
+                .db
+                .files()
+                .find(|(_, f)| f.path() == file.path)
+                .map(|(_, f)| f.text())
+                .unwrap_or("");
+            let name = file.path.display().to_string();
+            let diff = similar::TextDiff::from_lines(before, file.text.as_str());
+            write!(
+                out,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+            )?;
+        }
+        Ok(())
+    })?;
+    let total: usize = files.iter().map(|f| f.applied).sum();
+    if total > 0 {
+        let noun = if total == 1 { "fix" } else { "fixes" };
+        writeln!(
+            io::stderr().lock(),
+            "Would apply {total} {noun} in {} file(s); run with --fix to write them.",
+            files.len()
+        )?;
+        Ok(Status::Findings)
+    } else {
+        Ok(Status::Clean)
+    }
 }
 
 /// `NO_COLOR` disables color when set to anything but the empty string (no-color.org).

@@ -650,3 +650,51 @@ fn byte_order_mark_is_explained_and_fixable() {
         "protocols = imap\ndefault_vsz_limit = 1G\n"
     );
 }
+
+#[test]
+fn diff_shows_the_fix_without_writing_and_fix_keeps_permissions_and_line_endings() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dovecot.conf");
+    let original = "protocols = imap lmtp\r\nmail_location = maildir:~/Maildir\r\n";
+    fs::write(&path, original).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    let out = mxlint()
+        .args(["check", "--isolated", "--diff"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let diff = String::from_utf8(out.stdout).unwrap();
+    assert!(diff.contains("+default_vsz_limit = 1G"), "{diff}");
+    assert!(diff.starts_with("--- a/"), "{diff}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), original, "--diff wrote");
+
+    mxlint()
+        .args(["check", "--isolated", "--fix"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    let fixed = fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        fixed,
+        "protocols = imap lmtp\r\ndefault_vsz_limit = 1G\r\nmail_location = maildir:~/Maildir\r\n"
+    );
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    // A second run has nothing left to fix and changes nothing.
+    mxlint()
+        .args(["check", "--isolated", "--fix"])
+        .arg(&path)
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("Applied").not());
+    assert_eq!(fs::read_to_string(&path).unwrap(), fixed);
+    mxlint()
+        .args(["check", "--isolated", "--unsafe-fixes"])
+        .arg(&path)
+        .assert()
+        .code(2);
+}
