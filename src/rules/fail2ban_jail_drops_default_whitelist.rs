@@ -2,8 +2,9 @@
 //! instead of extending it, so the entries of [DEFAULT] no longer apply to that jail.
 
 use super::{jail_list, Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::model::fail2ban::Jail;
+use crate::source::Span;
 
 pub static RULE: Rule = Rule {
     code: "MX503",
@@ -52,6 +53,30 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         if !cfg.is_stock(replaced.default_origin.file) {
             d = d.related(replaced.default_origin.span, "[DEFAULT] whitelist set here");
         }
+        if let Some(fix) = keep_default_fix(span, ip) {
+            d = d.fix(fix);
+        }
         out.push(d);
     }
+}
+
+/// Puts `%(known/ignoreip)s` in front of the jail's value (unsafe: the whitelist grows by
+/// [DEFAULT]'s entries, which is the intent but widens who is never banned). Only when the
+/// value is written on this line: entries that come through interpolation live elsewhere.
+fn keep_default_fix(line: Span, ip: &crate::model::fail2ban::IgnoreIp) -> Option<Fix> {
+    let inside =
+        |s: Span| s.file == line.file && s.start() >= line.start() && s.end() <= line.end();
+    let (at, text) = match ip.entries.first() {
+        None => (line.end(), " %(known/ignoreip)s"),
+        Some(first) if inside(first.span) => (first.span.start(), "%(known/ignoreip)s "),
+        Some(_) => return None,
+    };
+    Some(Fix {
+        message: "keep [DEFAULT]'s whitelist with `%(known/ignoreip)s`".into(),
+        applicability: Applicability::Unsafe,
+        edits: vec![Edit {
+            span: Span::new(line.file, at, at),
+            replacement: text.into(),
+        }],
+    })
 }
