@@ -351,13 +351,7 @@ pub fn run(cli: Cli) -> Result<Status, RunError> {
 
 /// `mxlint config`: the settings a `check` of the same paths would use, as YAML.
 fn print_config(args: &ConfigCmdArgs) -> Result<Status, RunError> {
-    let default = [PathBuf::from(".")];
-    let paths = if args.paths.is_empty() {
-        &default[..]
-    } else {
-        &args.paths[..]
-    };
-    let targets: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let targets = targets_or_here(&args.paths);
     let overrides = Overrides {
         dovecot_version: args.config.dovecot_version,
         ..Overrides::default()
@@ -365,6 +359,15 @@ fn print_config(args: &ConfigCmdArgs) -> Result<Status, RunError> {
     let config = config::resolve(&args.config.source(), &targets, &overrides)?;
     with_stdout(|out| out.write_all(config::to_yaml(&config).as_bytes()))?;
     Ok(Status::Clean)
+}
+
+/// The paths given, or the working directory when there are none.
+fn targets_or_here(paths: &[PathBuf]) -> Vec<&Path> {
+    if paths.is_empty() {
+        vec![Path::new(".")]
+    } else {
+        paths.iter().map(PathBuf::as_path).collect()
+    }
 }
 
 /// Runs `write` on a buffered, locked stdout and flushes it.
@@ -376,13 +379,7 @@ fn with_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<S
 }
 
 fn check(args: &CheckArgs) -> Result<Status, RunError> {
-    let default = [PathBuf::from(".")];
-    let paths = if args.paths.is_empty() {
-        &default[..]
-    } else {
-        &args.paths[..]
-    };
-    let targets: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let targets = targets_or_here(&args.paths);
     let overrides = Overrides {
         dovecot_version: args.config.dovecot_version,
         min_vsz_limit: args.min_vsz_limit,
