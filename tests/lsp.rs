@@ -78,6 +78,17 @@ impl Client {
         }
     }
 
+    fn wait_exit(&mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn diagnostics_for(&self, uri: &str) -> Vec<Value> {
         let message = self.wait_for(|m| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
@@ -216,13 +227,27 @@ fn server_publishes_findings_and_offers_safe_fixes() {
 
     assert_eq!(client.request("shutdown", Value::Null), Value::Null);
     client.notify("exit", Value::Null);
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = client.child.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "server did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = client.wait_exit();
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn close_clears_diagnostics_and_exit_without_shutdown_is_code_1() {
+    let mut client = Client::start();
+    client.request("initialize", json!({"capabilities": {}}));
+    client.notify("initialized", json!({}));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = dir.path().join("dovecot.conf");
+    std::fs::write(&conf, "protocols = imap\n").expect("write");
+    let uri = client.open(&conf, "dovecot");
+    assert!(codes(&client.diagnostics_for(&uri)).contains(&"MX301"));
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+
+    client.notify("exit", Value::Null);
+    let status = client.wait_exit();
+    assert_eq!(status.code(), Some(1));
 }
