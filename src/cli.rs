@@ -63,6 +63,8 @@ pub enum Command {
     },
     /// Print the man page (roff)
     Man,
+    /// Run the Language Server on stdin/stdout (diagnostics and quick fixes in editors)
+    Server,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +169,12 @@ pub struct AnsibleArgs {
     /// Playbook to read; repeatable [default: every playbook in the repository root]
     #[arg(long = "playbook", value_name = "FILE")]
     pub playbooks: Vec<PathBuf>,
+}
+
+/// The repository options `check` uses for `root` when no Ansible flag is given: the config
+/// file's `inventory:` and `playbooks:`, else discovery (for `mxlint server`).
+pub fn repo_options(root: &Path, settings: &config::Settings) -> crate::repo::RepoOptions {
+    AnsibleArgs::default().options_with(root, settings)
 }
 
 impl AnsibleArgs {
@@ -346,6 +354,11 @@ pub fn run(cli: Cli) -> Result<Status, RunError> {
             Ok(())
         }),
         Command::Man => with_stdout(|out| clap_mangen::Man::new(Cli::command()).render(out)),
+        Command::Server => match crate::lsp::run()? {
+            true => Ok(Status::Clean),
+            // `exit` without `shutdown`: the protocol asks for exit code 1.
+            false => Ok(Status::Findings),
+        },
     }
 }
 
