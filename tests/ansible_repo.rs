@@ -2,6 +2,8 @@
 //! template line with their hosts, `-i`/`-l`/`-e`, every undefined variable, unknown values that
 //! silence the checks depending on them, and secrets that never reach any output.
 
+mod support;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -575,20 +577,8 @@ fn dest_kinds_in_mxlint_yml_classify_other_destinations() {
 /// Copies the example repository into a fresh directory (a config file can then be added).
 fn example_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&example(), dir.path());
+    support::copy_tree(&example(), dir.path());
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -6,6 +6,8 @@
 //! prints a notice and passes, unless `CI` is set. The hook environment is kept under
 //! `CARGO_TARGET_TMPDIR`, so only the first run (per mxlint revision) pays for the build.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,23 +18,11 @@ fn tool_works(program: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// A git repository holding a copy of `example`, committed.
 fn git_copy(example: &str, into: &Path) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let repo = into.join(example);
-    copy_tree(&root.join("examples").join(example), &repo);
+    support::copy_tree(&root.join("examples").join(example), &repo);
     for args in [
         &["init", "-q"][..],
         &["add", "-A"],
