@@ -337,6 +337,9 @@ pub enum RunError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Baseline(#[from] crate::baseline::BaselineError),
+    /// `--fix` undid its own changes (they made things worse).
+    #[error("{0}")]
+    Fix(String),
 }
 
 /// Runs one command.
@@ -420,10 +423,7 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
         return print_fix_diff(&outcome, args.unsafe_fixes);
     }
     if args.fix {
-        let fixed = apply_fixes(&outcome, args.unsafe_fixes)?;
-        if fixed > 0 {
-            outcome = run();
-        }
+        outcome = apply_fixes(run, outcome, args.unsafe_fixes)?;
     }
     report::sort(&mut outcome.diagnostics);
     apply_baseline(args, &targets, &mut outcome)?;
@@ -500,7 +500,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .and_then(|()| std::fs::rename(&temp, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temp);
-        return Err(context(e, "write the report to"));
+        return Err(context(e, "write"));
     }
     Ok(())
 }
@@ -537,39 +537,103 @@ fn apply_baseline(
     Ok(())
 }
 
-/// Writes the fixed files (the only place mxlint writes to the user's files); returns how many
-/// fixes went in and says so on stderr.
-fn apply_fixes(outcome: &crate::Outcome, include_unsafe: bool) -> Result<usize, RunError> {
-    let files = crate::fix::fixed_files(&outcome.db, &outcome.diagnostics, include_unsafe);
-    let mut total = 0;
-    for file in &files {
-        write_atomically(&file.path, file.text.as_bytes())?;
-        total += file.applied;
+/// `--fix`: writes the fixed files (the only place mxlint writes to the user's files) pass by
+/// pass, re-checking after each, until no fix applies: a fix skipped for overlapping another
+/// goes in on the next pass, so a second `--fix` finds nothing to do. Each pass is verified by
+/// its re-check: when a rule fires on more hosts than before, every file goes back to its
+/// original bytes and the run ends with an error. Returns the outcome of the last check.
+fn apply_fixes(
+    run: impl Fn() -> crate::Outcome,
+    mut outcome: crate::Outcome,
+    include_unsafe: bool,
+) -> Result<crate::Outcome, RunError> {
+    const MAX_PASSES: usize = 10;
+    let mut originals: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    let (mut total, mut passes) = (0, 0);
+    loop {
+        let fixed = crate::fix::fixed_files(&outcome.db, &outcome.diagnostics, include_unsafe);
+        if fixed.applied == 0 || fixed.files.is_empty() {
+            break;
+        }
+        if passes == MAX_PASSES {
+            writeln!(
+                io::stderr().lock(),
+                "warning: fixes still change files after {MAX_PASSES} passes; stopping here"
+            )?;
+            break;
+        }
+        let before = fired(&outcome);
+        for file in &fixed.files {
+            if !originals.iter().any(|(p, _)| *p == file.path) {
+                let bytes = std::fs::read(&file.path).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("cannot read {}: {e}", file.path.display()),
+                    )
+                })?;
+                originals.push((file.path.clone(), bytes));
+            }
+            write_atomically(&file.path, file.text.as_bytes())?;
+        }
+        total += fixed.applied;
+        passes += 1;
+        outcome = run();
+        let after = fired(&outcome);
+        let worse: Vec<String> = after
+            .iter()
+            .filter(|(code, n)| before.get(*code).is_none_or(|b| *n > b))
+            .map(|(code, _)| (*code).to_string())
+            .collect();
+        if !worse.is_empty() || !outcome.errors.is_empty() {
+            for (path, bytes) in &originals {
+                write_atomically(path, bytes)?;
+            }
+            let why = if worse.is_empty() {
+                "made a file unreadable".to_string()
+            } else {
+                format!("made {} fire more often", worse.join(", "))
+            };
+            return Err(RunError::Fix(format!(
+                "the fixes {why}; every file was restored and nothing is changed. Run with --diff to see them, and please report this."
+            )));
+        }
     }
     if total > 0 {
         let noun = if total == 1 { "fix" } else { "fixes" };
         writeln!(
             io::stderr().lock(),
             "Applied {total} {noun} in {} file(s).",
-            files.len()
+            originals.len()
         )?;
     }
-    Ok(total)
+    Ok(outcome)
+}
+
+/// How many (finding, host) pairs each rule has.
+fn fired(outcome: &crate::Outcome) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for d in &outcome.diagnostics {
+        *counts.entry(d.rule.code).or_insert(0) += d.hosts.len().max(1);
+    }
+    counts
 }
 
 /// `--diff`: the fixes as a unified diff per file on stdout; nothing is written. Exit 1 when
 /// there is something to fix, as `ruff --diff`.
 fn print_fix_diff(outcome: &crate::Outcome, include_unsafe: bool) -> Result<Status, RunError> {
-    let files = crate::fix::fixed_files(&outcome.db, &outcome.diagnostics, include_unsafe);
+    let fixed = crate::fix::fixed_files(&outcome.db, &outcome.diagnostics, include_unsafe);
+    let (files, total) = (&fixed.files, fixed.applied);
     with_stdout(|out| {
-        for file in &files {
+        for file in files {
             let before = outcome
                 .db
                 .files()
                 .find(|(_, f)| f.path() == file.path)
                 .map(|(_, f)| f.text())
                 .unwrap_or("");
-            let name = file.path.display().to_string();
+            let shown = file.path.display().to_string();
+            // `a/` + an absolute path would read `a//tmp/…`; git writes `a/tmp/…`.
+            let name = shown.trim_start_matches('/');
             let diff = similar::TextDiff::from_lines(before, file.text.as_str());
             write!(
                 out,
@@ -581,7 +645,6 @@ fn print_fix_diff(outcome: &crate::Outcome, include_unsafe: bool) -> Result<Stat
         }
         Ok(())
     })?;
-    let total: usize = files.iter().map(|f| f.applied).sum();
     if total > 0 {
         let noun = if total == 1 { "fix" } else { "fixes" };
         writeln!(

@@ -55,10 +55,29 @@ impl Label {
 }
 
 /// Replace the text at `span` with `replacement` (an empty span inserts).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Edit {
     pub span: Span,
     pub replacement: String,
+    /// The text the edit means to replace, when the rule knows it: a fix is applied only while
+    /// the file still holds exactly that there (a rename must not land on `{{ var }}`).
+    pub expected: Option<String>,
+}
+
+impl Edit {
+    pub fn new(span: Span, replacement: impl Into<String>) -> Self {
+        Edit {
+            span,
+            replacement: replacement.into(),
+            expected: None,
+        }
+    }
+
+    /// The edit applies only where the file holds `text` at its span.
+    pub fn expecting(mut self, text: impl Into<String>) -> Self {
+        self.expected = Some(text.into());
+        self
+    }
 }
 
 /// Whether a fix can be applied without a human looking at it (ruff's terms).

@@ -224,6 +224,15 @@ impl SourceDb {
         &self.file(span.file).text()[span.start()..span.end()]
     }
 
+    /// The text at `span`, or None when the span is not in this database (a synthetic span)
+    /// or not on character boundaries.
+    pub fn try_text(&self, span: Span) -> Option<&str> {
+        self.files
+            .get(span.file.0 as usize)?
+            .text()
+            .get(span.start()..span.end())
+    }
+
     /// Start and end positions of a span, both 1-based; the end column is exclusive.
     pub fn range(&self, span: Span) -> (LineCol, LineCol) {
         let file = self.file(span.file);

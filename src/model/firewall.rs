@@ -81,6 +81,32 @@ pub struct FirewallOp {
     pub span: Span,
     /// Where the service, port or rule is written (the loop item, `--add-service=` value, …).
     pub name_span: Span,
+    /// The YAML list `name_span` is an entry of, when the task loops over literal data.
+    pub list: Option<std::sync::Arc<ListSite>>,
+}
+
+/// A YAML list of names a task loops over, as written: where one more entry goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListSite {
+    /// Where a new entry is inserted (an empty span).
+    pub at: Span,
+    /// What goes before and after the new entry's name (`"\n  - "` and `""` for a block
+    /// list, `", "` for a flow list; the quote of the last entry on both sides).
+    pub before: String,
+    pub after: String,
+    /// The entries already there: their text and place.
+    pub entries: Vec<(String, Span)>,
+}
+
+impl ListSite {
+    /// The edit that appends `name` to the list.
+    pub fn append(&self, name: &str) -> crate::diagnostic::Edit {
+        crate::diagnostic::Edit::new(self.at, format!("{}{name}{}", self.before, self.after))
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.iter().any(|(e, _)| e == name)
+    }
 }
 
 impl FirewallOp {
@@ -401,6 +427,7 @@ pub fn command_op(
         origin: OpOrigin::Command,
         span: task,
         name_span,
+        list: None,
     })
 }
 
@@ -501,6 +528,7 @@ mod tests {
             origin: OpOrigin::Module,
             span: span(),
             name_span: span(),
+            list: None,
         }
     }
 

@@ -208,6 +208,7 @@ mod tests {
                 origin: OpOrigin::Module,
                 span,
                 name_span: span,
+                list: None,
             }),
         }
     }

@@ -14,7 +14,7 @@ use crate::ansible::playbook::{LoopKind, Play, Project, Task};
 use crate::ansible::yaml::{Node, Value};
 use crate::ansible::Vars;
 use crate::diagnostic::Diagnostic;
-use crate::model::firewall::{CmdEffect, FirewallOp, OpOrigin, OpTarget};
+use crate::model::firewall::{CmdEffect, FirewallOp, ListSite, OpOrigin, OpTarget};
 use crate::render::{Fleet, Problem, ProblemKind, RenderJob, Renderer, TemplateSource};
 use crate::rules;
 use crate::source::{FileId, SourceDb, Span};
@@ -127,6 +127,8 @@ struct Job<'t> {
     task: &'t Task,
     host: usize,
     vars: Vars,
+    /// The list the loop goes over, when it is literal YAML (for fixes that add an entry).
+    list: Option<Arc<ListSite>>,
 }
 
 impl Session<'_> {
@@ -245,10 +247,10 @@ impl Session<'_> {
         if !self.conditions_hold(task, host, &vars) {
             return;
         }
-        let items = match &task.looping {
-            None => vec![None],
+        let (items, list) = match &task.looping {
+            None => (vec![None], None),
             Some(l) => match self.loop_items(task, l, host, &vars) {
-                Some(items) => items.into_iter().map(Some).collect(),
+                Some((items, list)) => (items.into_iter().map(Some).collect(), list),
                 None => return,
             },
         };
@@ -257,7 +259,13 @@ impl Session<'_> {
             if let (Some(item), Some(l)) = (item, &task.looping) {
                 vars.insert(l.var.clone(), Arc::new(item));
             }
-            let job = Job { task, host, vars };
+            let list = list.clone();
+            let job = Job {
+                task,
+                host,
+                vars,
+                list,
+            };
             self.job(&job, play_hosts);
         }
     }
@@ -392,26 +400,34 @@ impl Session<'_> {
         true
     }
 
-    /// The loop's items for one host, or `None` when they cannot be known offline.
+    /// The loop's items for one host (and the list as written, when it is literal YAML), or
+    /// `None` when they cannot be known offline.
     fn loop_items(
         &mut self,
         task: &Task,
         looping: &crate::ansible::playbook::Loop,
         host: usize,
         vars: &Vars,
-    ) -> Option<Vec<Node>> {
-        let list = match &looping.items.value {
+    ) -> Option<(Vec<Node>, Option<Arc<ListSite>>)> {
+        let (list, literal) = match &looping.items.value {
             Value::Str(text) if text.contains("{{") => {
                 match self.plain_variable(text, host, vars) {
                     // `loop: "{{ name }}"` over literal data: the items keep their places in
                     // the vars file, so findings about one item point at it.
-                    Some(node) => node,
-                    None => self.evaluate(strip_braces(text), looping.items.span, host, vars)?,
+                    Some(node) => (node, true),
+                    None => (
+                        self.evaluate(strip_braces(text), looping.items.span, host, vars)?,
+                        false,
+                    ),
                 }
             }
-            _ => looping.items.clone(),
+            _ => (looping.items.clone(), true),
         };
-        match (&looping.kind, list.value) {
+        let site = literal
+            .then(|| list_site(self.db, &list))
+            .flatten()
+            .map(Arc::new);
+        let items = match (&looping.kind, list.value) {
             (LoopKind::List, Value::Seq(items)) => Some(items),
             (LoopKind::Items, Value::Seq(items)) => Some(
                 items
@@ -466,7 +482,8 @@ impl Session<'_> {
                 );
                 None
             }
-        }
+        };
+        items.map(|items| (items, site))
     }
 
     /// The value of `{{ name }}` when it is a variable holding literal data (no templates).
@@ -566,10 +583,8 @@ impl Session<'_> {
             let node = task.arg(key)?;
             let raw = scalar(node)?;
             let value = s.render_string(&raw, node.span, job.host, &job.vars)?;
-            Some((
-                value.trim().to_string(),
-                s.value_span(node, &raw, &job.vars),
-            ))
+            let at = unquoted(s.db, s.value_span(node, &raw, &job.vars));
+            Some((value.trim().to_string(), at))
         };
         let flag = |s: &mut Self, key: &str| -> Option<bool> {
             if let Some(Value::Bool(b)) = task.arg(key).map(|n| &n.value) {
@@ -618,6 +633,10 @@ impl Session<'_> {
             reloaded: false,
             origin: OpOrigin::Module,
             span: task.span,
+            list: job
+                .list
+                .clone()
+                .filter(|l| l.entries.iter().any(|(_, at)| *at == name_span)),
             name_span,
         };
         self.push_event(task, job.host, EventKind::Op(op));
@@ -821,23 +840,32 @@ impl Session<'_> {
             let Some(src_file) = self.template_file(&span.template, at, job.host) else {
                 continue;
             };
-            let origin = if span.expression {
+            let (mut origin, mut value) = (None, None);
+            if span.expression {
                 let text = self
                     .db
                     .file(src_file)
                     .text()
                     .get(span.src.clone())
                     .unwrap_or("");
-                self.var_origin(&job.vars, job.host, text)
-            } else {
-                None
-            };
+                let bare = leading_identifier(text).is_some_and(|name| name == text.trim());
+                origin = self.var_origin(&job.vars, job.host, text);
+                if let (true, Some(at)) = (bare, origin) {
+                    let printed = self.db.file(file).text().get(span.out.clone());
+                    value =
+                        verbatim_value(self.db.try_text(at).unwrap_or(""), printed.unwrap_or(""))
+                            .map(|inner| {
+                                Span::new(at.file, at.start() + inner.start, at.start() + inner.end)
+                            });
+                }
+            }
             pieces.push(Piece {
                 out: span.out,
                 file: src_file,
                 src: span.src,
                 expression: span.expression,
                 origin,
+                value,
             });
         }
         pieces.sort_by_key(|p| p.out.start);
@@ -870,6 +898,7 @@ impl Session<'_> {
             src: 0..len,
             expression: false,
             origin: None,
+            value: None,
         }];
         self.push_file(job.host, dest, kind, file, file, pieces);
     }
@@ -888,6 +917,7 @@ impl Session<'_> {
             src: content.span.start()..content.span.end(),
             expression: true,
             origin: None,
+            value: None,
         }];
         self.push_file(job.host, dest, kind, file, content.span.file, pieces);
     }
@@ -1078,6 +1108,100 @@ pub(crate) fn problem_diagnostic(problem: Problem, span: Span, host: &str) -> Di
 }
 
 /// The variable name an expression starts with (`dovecot_vsz_limit | default('1G')`).
+/// The inside of a quoted scalar's span (the span itself for a plain one).
+fn unquoted(db: &SourceDb, span: Span) -> Span {
+    match db.try_text(span).unwrap_or("").as_bytes() {
+        [q @ (b'"' | b'\''), .., last] if q == last && span.len() >= 2 => {
+            Span::new(span.file, span.start() + 1, span.end() - 1)
+        }
+        _ => span,
+    }
+}
+
+/// A YAML list of plain or quoted names as written in a file: where one more entry goes, in
+/// the list's own style (block or flow, indentation, quotes, line ending).
+fn list_site(db: &SourceDb, list: &Node) -> Option<ListSite> {
+    let items = list.as_seq()?;
+    let file = list.span.file;
+    if file == FileId(u32::MAX) || (file.0 as usize) >= db.len() {
+        return None;
+    }
+    let text = db.file(file).text();
+    let mut entries = Vec::new();
+    for item in items {
+        let Value::Str(name) = &item.value else {
+            return None;
+        };
+        if item.span.file != file || text.get(item.span.start()..item.span.end()).is_none() {
+            return None;
+        }
+        entries.push((name.clone(), item.span));
+    }
+    let inside = |entries: Vec<(String, Span)>| {
+        entries
+            .into_iter()
+            .map(|(name, at)| (name, unquoted(db, at)))
+            .collect()
+    };
+    let written = text.get(list.span.start()..list.span.end())?;
+    let quote = |span: Span| match text.as_bytes().get(span.start()) {
+        Some(q @ (b'"' | b'\'')) => (*q as char).to_string(),
+        _ => String::new(),
+    };
+    if written.starts_with('[') {
+        let (at, before, q) = match entries.last() {
+            Some((_, last)) => (last.end(), ", ", quote(*last)),
+            None => (list.span.start() + 1, "", String::new()),
+        };
+        return Some(ListSite {
+            at: Span::new(file, at, at),
+            before: format!("{before}{q}"),
+            after: q,
+            entries: inside(entries),
+        });
+    }
+    // A block list: `- entry` lines; the new one goes after the last entry's line.
+    let &(_, last) = entries.last()?;
+    let line_start = text[..last.start()].rfind('\n').map_or(0, |i| i + 1);
+    let lead = &text[line_start..last.start()];
+    let indent = lead.trim_end().strip_suffix('-')?;
+    if !indent.chars().all(|c| c == ' ') || lead.trim() != "-" {
+        return None;
+    }
+    let line_end = text[last.end()..]
+        .find('\n')
+        .map_or(text.len(), |i| last.end() + i);
+    let crlf = line_end > 0 && text.as_bytes()[line_end - 1] == b'\r';
+    let at = if crlf { line_end - 1 } else { line_end };
+    let newline = if crlf || text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let q = quote(last);
+    let dash = &lead[indent.len()..];
+    Some(ListSite {
+        at: Span::new(file, at, at),
+        before: format!("{newline}{indent}{dash}{q}"),
+        after: q,
+        entries: inside(entries),
+    })
+}
+
+/// Where, inside a scalar's source text `written`, the text `printed` stands verbatim: the
+/// whole plain scalar, or the inside of a quoted one without escapes.
+fn verbatim_value(written: &str, printed: &str) -> Option<std::ops::Range<usize>> {
+    let inner = match written.as_bytes() {
+        [b'"', .., b'"'] if !written[1..written.len() - 1].contains(['\\', '"']) => {
+            1..written.len() - 1
+        }
+        [b'\'', .., b'\''] if !written[1..written.len() - 1].contains('\'') => 1..written.len() - 1,
+        [b'"' | b'\'' | b'|' | b'>' | b'&' | b'*' | b'!', ..] => return None,
+        _ => 0..written.len(),
+    };
+    (!printed.is_empty() && written[inner.clone()] == *printed).then_some(inner)
+}
+
 pub(crate) fn leading_identifier(expression: &str) -> Option<&str> {
     let t = expression.trim_start();
     let end = t
@@ -1270,4 +1394,74 @@ pub(crate) fn default_facts(db: &mut SourceDb, json: Option<&str>) -> Vars {
         }
     }
     vars
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The list under `key` in `yaml`, its site, and `name` appended to it.
+    fn append(yaml: &str, key: &str, name: &str) -> Option<String> {
+        let mut db = SourceDb::new();
+        let file = db.add("vars.yml", yaml.to_string());
+        let doc = crate::ansible::yaml::load(file, yaml).ok()?.remove(0);
+        let list = doc.get(key)?.clone();
+        let site = list_site(&db, &list)?;
+        let edit = site.append(name);
+        let mut out = yaml.to_string();
+        out.replace_range(edit.span.start()..edit.span.end(), &edit.replacement);
+        Some(out)
+    }
+
+    #[test]
+    fn appends_to_block_lists_in_their_style() {
+        assert_eq!(
+            append(
+                "svc:\n  - smtp\n  - imaps  # TLS\nother: 1\n",
+                "svc",
+                "submission"
+            )
+            .as_deref(),
+            Some("svc:\n  - smtp\n  - imaps  # TLS\n  - submission\nother: 1\n")
+        );
+        assert_eq!(
+            append("svc:\n- smtp\n- 'imaps'", "svc", "submission").as_deref(),
+            Some("svc:\n- smtp\n- 'imaps'\n- 'submission'")
+        );
+        assert_eq!(
+            append("svc:\r\n    -   \"smtp\"\r\nx: 1\r\n", "svc", "imaps").as_deref(),
+            Some("svc:\r\n    -   \"smtp\"\r\n    -   \"imaps\"\r\nx: 1\r\n")
+        );
+    }
+
+    #[test]
+    fn appends_to_flow_lists() {
+        assert_eq!(
+            append("svc: [smtp, imaps]\n", "svc", "submission").as_deref(),
+            Some("svc: [smtp, imaps, submission]\n")
+        );
+        assert_eq!(
+            append("svc: []\n", "svc", "smtp").as_deref(),
+            Some("svc: [smtp]\n")
+        );
+    }
+
+    #[test]
+    fn lists_not_of_plain_names_have_no_site() {
+        assert_eq!(append("svc:\n  - name: smtp\n", "svc", "x"), None);
+        assert_eq!(append("svc:\n  - [smtp]\n", "svc", "x"), None);
+        assert_eq!(append("svc:\n  - 25\n", "svc", "x"), None);
+        assert_eq!(append("svc:\n  - - smtp\n", "svc", "x"), None);
+    }
+
+    #[test]
+    fn verbatim_values_are_plain_or_simply_quoted() {
+        assert_eq!(verbatim_value("512M", "512M"), Some(0..4));
+        assert_eq!(verbatim_value("\"512M\"", "512M"), Some(1..5));
+        assert_eq!(verbatim_value("'512M'", "512M"), Some(1..5));
+        assert_eq!(verbatim_value("\"5\\x312M\"", "512M"), None);
+        assert_eq!(verbatim_value("512m", "512M"), None);
+        assert_eq!(verbatim_value("|\n  512M", "512M"), None);
+        assert_eq!(verbatim_value("", ""), None);
+    }
 }

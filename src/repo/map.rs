@@ -2,9 +2,11 @@
 //!
 //! The render stage gives, for every piece of output, the template bytes it came from: literal
 //! template text maps byte for byte, the output of an `{{ expression }}` maps to the expression.
-//! A finding whose span lies in rendered text is moved onto the template; a fix survives only when
-//! every edit lands in literal template text (text that came from a variable is not the place to
-//! fix, and the template would not reproduce the edit).
+//! A finding whose span lies in rendered text is moved onto the template. A fix survives when
+//! each edit lands in one run of literal template text (so the template reproduces it for every
+//! host), or replaces exactly the output of `{{ name }}` whose value is a scalar written verbatim
+//! in a vars file: then the edit goes to that value. Any other edit touching an expression's
+//! output drops the fix (text that came from a computed value is not the place to fix it).
 
 use crate::diagnostic::{Diagnostic, Label};
 use crate::source::{FileId, Span};
@@ -19,6 +21,9 @@ pub(crate) struct Piece {
     pub expression: bool,
     /// For an expression that prints a variable: where the variable is defined.
     pub origin: Option<Span>,
+    /// For `{{ name }}` alone whose output is the text of a scalar in a vars file: that text
+    /// (inside any quotes), where an edit of the whole output goes instead.
+    pub value: Option<Span>,
 }
 
 /// The map of one rendered file.
@@ -73,15 +78,6 @@ impl SpanMap {
         Span::new(piece.file, at, at)
     }
 
-    /// Whether an output offset is literal template text (so an edit there maps exactly).
-    fn literal_at(&self, offset: usize) -> Option<(FileId, usize)> {
-        let piece = self
-            .pieces
-            .iter()
-            .find(|p| p.out.start <= offset && offset <= p.out.end && !p.expression)?;
-        Some((piece.file, piece.src.start + (offset - piece.out.start)))
-    }
-
     /// The variable definition behind an output span, when it lies in one expression's output.
     fn origin(&self, span: Span) -> Option<Span> {
         if span.file != self.rendered {
@@ -118,14 +114,45 @@ impl SpanMap {
             if edit.span.file != self.rendered {
                 continue;
             }
-            let (file, start) = self.literal_at(edit.span.start())?;
-            let (end_file, end) = self.literal_at(edit.span.end())?;
-            if file != end_file || end < start {
-                return None;
-            }
-            edit.span = Span::new(file, start, end);
+            edit.span = self.edit_span(edit.span.start()..edit.span.end())?;
         }
         Some(fix)
+    }
+
+    /// Where an edit of the output range `out` goes, if it has a place the user owns.
+    fn edit_span(&self, out: Range<usize>) -> Option<Span> {
+        let first = self.pieces.partition_point(|p| p.out.end < out.start);
+        let mut touched = self.pieces[first..]
+            .iter()
+            .take_while(|p| p.out.start <= out.end)
+            // A piece only bordering a non-empty edit is not touched by it.
+            .filter(|p| out.is_empty() || (p.out.start < out.end && out.start < p.out.end))
+            .peekable();
+        if out.is_empty() {
+            let piece = touched.find(|p| !p.expression)?;
+            let at = piece.src.start + (out.start - piece.out.start);
+            return Some(Span::new(piece.file, at, at));
+        }
+        let piece = touched.next()?;
+        if piece.expression {
+            // The whole output of one `{{ name }}` with a verbatim value: edit the value.
+            let whole = piece.out == out && touched.next().is_none();
+            return whole.then_some(piece.value).flatten();
+        }
+        // Literal text, possibly over several pieces that are contiguous in the template too.
+        let start = piece.src.start + (out.start - piece.out.start);
+        let mut last = piece;
+        for next in touched {
+            if next.expression || next.file != last.file || next.src.start != last.src.end {
+                return None;
+            }
+            last = next;
+        }
+        if out.end > last.out.end {
+            return None;
+        }
+        let end = last.src.start + (out.end - last.out.start);
+        Some(Span::new(piece.file, start, end))
     }
 }
 
@@ -147,6 +174,7 @@ mod tests {
                     src: 0..12,
                     expression: false,
                     origin: None,
+                    value: None,
                 },
                 Piece {
                     out: 12..16,
@@ -154,6 +182,7 @@ mod tests {
                     src: 15..16,
                     expression: true,
                     origin: None,
+                    value: Some(Span::new(FileId(5), 30, 34)),
                 },
                 Piece {
                     out: 16..25,
@@ -161,6 +190,7 @@ mod tests {
                     src: 19..28,
                     expression: false,
                     origin: None,
+                    value: None,
                 },
             ],
         }
@@ -190,16 +220,66 @@ mod tests {
     fn fixes_survive_only_in_literal_text() {
         let map = example();
         let out = FileId(1);
-        let fix = |at: usize| Fix {
+        let fix = |at: Range<usize>| Fix {
             message: "x".into(),
             applicability: Applicability::Safe,
-            edits: vec![Edit {
-                span: Span::new(out, at, at),
-                replacement: "y".into(),
-            }],
+            edits: vec![Edit::new(Span::new(out, at.start, at.end), "y")],
         };
-        let moved = map.fix(fix(17)).expect("literal");
+        let moved = map.fix(fix(17..17)).expect("literal");
         assert_eq!(moved.edits[0].span, Span::new(FileId(0), 20, 20));
-        assert!(map.fix(fix(14)).is_none(), "inside a variable's value");
+        let moved = map.fix(fix(17..20)).expect("literal");
+        assert_eq!(moved.edits[0].span, Span::new(FileId(0), 20, 23));
+        assert!(map.fix(fix(14..14)).is_none(), "inside a variable's value");
+        assert!(map.fix(fix(14..15)).is_none(), "part of a variable's value");
+        assert!(
+            map.fix(fix(10..14)).is_none(),
+            "literal text and part of a value"
+        );
+        assert!(
+            map.fix(fix(11..17)).is_none(),
+            "over a value: it would replace the expression for every host"
+        );
+        // The whole output of the expression: the vars file's value.
+        let moved = map.fix(fix(12..16)).expect("value");
+        assert_eq!(moved.edits[0].span, Span::new(FileId(5), 30, 34));
+        // Insertions at the borders of an expression land in the literal text.
+        let moved = map.fix(fix(16..16)).expect("after the value");
+        assert_eq!(moved.edits[0].span, Span::new(FileId(0), 19, 19));
+    }
+
+    #[test]
+    fn literal_runs_must_be_contiguous_in_the_template() {
+        let (out, tpl) = (FileId(1), FileId(0));
+        // "a\n{% if x %}b\n{% endif %}" rendered as "a\nb\n": two literal pieces with a tag between.
+        let map = SpanMap {
+            rendered: out,
+            template: tpl,
+            pieces: vec![
+                Piece {
+                    out: 0..2,
+                    file: tpl,
+                    src: 0..2,
+                    expression: false,
+                    origin: None,
+                    value: None,
+                },
+                Piece {
+                    out: 2..4,
+                    file: tpl,
+                    src: 13..15,
+                    expression: false,
+                    origin: None,
+                    value: None,
+                },
+            ],
+        };
+        let fix = |at: Range<usize>| Fix {
+            message: "x".into(),
+            applicability: Applicability::Safe,
+            edits: vec![Edit::new(Span::new(out, at.start, at.end), "y")],
+        };
+        assert!(map.fix(fix(1..3)).is_none(), "it would delete the tag");
+        let moved = map.fix(fix(2..3)).expect("inside one piece");
+        assert_eq!(moved.edits[0].span, Span::new(tpl, 13, 14));
     }
 }

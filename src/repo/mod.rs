@@ -399,6 +399,7 @@ fn merge_hosts(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let key = identity(&d);
         match merged.get_mut(&key) {
             Some((existing, seen)) => {
+                merge_fix(existing, d.fix);
                 for host in d.hosts {
                     if seen.insert(host.clone()) {
                         existing.hosts.push(host);
@@ -414,6 +415,24 @@ fn merge_hosts(findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = merged.into_values().map(|(d, _)| d).collect();
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
+}
+
+/// Hosts of one finding may need their fix in different places (each host's own vars file):
+/// the merged finding's fix makes all of them; it is unsafe when any of them is.
+fn merge_fix(into: &mut Diagnostic, fix: Option<crate::diagnostic::Fix>) {
+    let Some(fix) = fix else { return };
+    let Some(existing) = &mut into.fix else {
+        into.fix = Some(fix);
+        return;
+    };
+    if fix.applicability == crate::diagnostic::Applicability::Unsafe {
+        existing.applicability = fix.applicability;
+    }
+    for edit in fix.edits {
+        if !existing.edits.contains(&edit) {
+            existing.edits.push(edit);
+        }
+    }
 }
 
 fn identity(d: &Diagnostic) -> String {

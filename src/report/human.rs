@@ -44,7 +44,11 @@ pub fn write(
     }
     write_file_errors(err, &outcome.errors)?;
     let summary = Summary::of(outcome);
-    writeln!(out, "{}", summary.line())
+    writeln!(out, "{}", summary.line())?;
+    match summary.fix_hint() {
+        Some(hint) => writeln!(out, "{hint}"),
+        None => Ok(()),
+    }
 }
 
 /// `error: path:line:col: message`, one per line.

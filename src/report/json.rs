@@ -96,6 +96,9 @@ pub struct JsonSummary {
     pub files: usize,
     /// Findings a `--baseline` file accepted (not in `diagnostics`).
     pub baselined: usize,
+    /// Findings with a safe fix (`--fix`), and with an unsafe one (`--unsafe-fixes`).
+    pub fixable: usize,
+    pub fixable_unsafe: usize,
 }
 
 /// Writes the whole report as one pretty-printed JSON document and a newline; with
@@ -130,6 +133,8 @@ pub fn report(outcome: &Outcome) -> Report<'_> {
             styles: summary.styles,
             files: summary.files_checked,
             baselined: summary.baselined,
+            fixable: summary.fixable,
+            fixable_unsafe: summary.fixable_unsafe,
         },
         statistics: None,
     }
@@ -203,10 +208,7 @@ mod tests {
             .fix(Fix {
                 message: "replace".into(),
                 applicability: Applicability::Safe,
-                edits: vec![Edit {
-                    span: Span::new(file, 13, 14),
-                    replacement: "3".into(),
-                }],
+                edits: vec![Edit::new(Span::new(file, 13, 14), "3")],
             });
         diagnostic.hosts.push("mx1".into());
         outcome.diagnostics.push(diagnostic);
@@ -239,7 +241,9 @@ mod tests {
             "errors": [{"path": "bad.conf", "line": 3, "column": 2, "message": "invalid UTF-8"}],
             "summary": {
                 "errors": 0, "warnings": 0, "infos": 0, "styles": 0, "files": 1,
-                "baselined": 0
+                "baselined": 0,
+                "fixable": 1,
+                "fixable_unsafe": 0
             }
         });
         let mut expected = expected;

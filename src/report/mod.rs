@@ -42,6 +42,9 @@ pub struct Summary {
     pub file_errors: usize,
     /// Findings a baseline file accepted (not counted above).
     pub baselined: usize,
+    /// Findings with a safe fix, and with a fix only `--unsafe-fixes` applies.
+    pub fixable: usize,
+    pub fixable_unsafe: usize,
 }
 
 impl Summary {
@@ -60,6 +63,11 @@ impl Summary {
             ..Summary::default()
         };
         for diagnostic in diagnostics {
+            match diagnostic.fix.as_ref().map(|f| f.applicability) {
+                Some(crate::diagnostic::Applicability::Safe) => summary.fixable += 1,
+                Some(crate::diagnostic::Applicability::Unsafe) => summary.fixable_unsafe += 1,
+                None => {}
+            }
             match diagnostic.severity {
                 Severity::Error => summary.errors += 1,
                 Severity::Warning => summary.warnings += 1,
@@ -118,6 +126,30 @@ impl Summary {
         }
         line.push_str(&baselined);
         line
+    }
+}
+
+impl Summary {
+    /// `[*] 2 fixable with the --fix option (1 hidden fix can be enabled with the
+    /// --unsafe-fixes option).`, when anything is fixable.
+    pub fn fix_hint(&self) -> Option<String> {
+        let hidden = match self.fixable_unsafe {
+            0 => String::new(),
+            1 => " (1 hidden fix can be enabled with the --unsafe-fixes option)".to_string(),
+            n => format!(" ({n} hidden fixes can be enabled with the --unsafe-fixes option)"),
+        };
+        match (self.fixable, self.fixable_unsafe) {
+            (0, 0) => None,
+            (0, n) => Some(format!(
+                "No fixes available ({} with the --unsafe-fixes option).",
+                plural(
+                    n,
+                    "hidden fix can be enabled",
+                    "hidden fixes can be enabled"
+                )
+            )),
+            (n, _) => Some(format!("[*] {n} fixable with the --fix option{hidden}.")),
+        }
     }
 }
 
@@ -289,6 +321,31 @@ mod tests {
         assert!(
             lines[1].starts_with("2 ") && lines[1].contains(rule("MX503").name),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn fix_hints_count_safe_and_hidden_fixes() {
+        let hint = |fixable, fixable_unsafe| {
+            Summary {
+                fixable,
+                fixable_unsafe,
+                ..Summary::default()
+            }
+            .fix_hint()
+        };
+        assert_eq!(hint(0, 0), None);
+        assert_eq!(
+            hint(2, 0).as_deref(),
+            Some("[*] 2 fixable with the --fix option.")
+        );
+        assert_eq!(
+            hint(1, 1).as_deref(),
+            Some("[*] 1 fixable with the --fix option (1 hidden fix can be enabled with the --unsafe-fixes option).")
+        );
+        assert_eq!(
+            hint(0, 3).as_deref(),
+            Some("No fixes available (3 hidden fixes can be enabled with the --unsafe-fixes option).")
         );
     }
 

@@ -404,10 +404,7 @@ mod tests {
             .fix(Fix {
                 message: "set 1G".into(),
                 applicability: Applicability::Unsafe,
-                edits: vec![Edit {
-                    span: Span::new(file, 13, 14),
-                    replacement: "1G".into(),
-                }],
+                edits: vec![Edit::new(Span::new(file, 13, 14), "1G")],
             });
         d.hosts = vec!["mx1".into(), "mx2".into()];
         outcome.diagnostics.push(d);

@@ -44,7 +44,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
         .fix(Fix {
             message: format!("raise to {minimum}"),
             applicability: Applicability::Unsafe,
-            edits: vec![Edit { span: global.value, replacement: minimum.clone() }],
+            edits: vec![Edit::new(global.value, minimum.clone())],
         }),
     );
 }

@@ -66,7 +66,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .fix(Fix {
                 message: format!("insert `default_vsz_limit = {minimum}`"),
                 applicability: Applicability::Safe,
-                edits: vec![Edit { span: at, replacement: line }],
+                edits: vec![Edit::new(at, line)],
             }),
     );
 }

@@ -42,10 +42,7 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
                 .fix(Fix {
                     message: format!("rename to `{suggestion}`"),
                     applicability: Applicability::Unsafe,
-                    edits: vec![Edit {
-                        span: problem.span,
-                        replacement: suggestion.clone(),
-                    }],
+                    edits: vec![Edit::new(problem.span, suggestion.clone()).expecting(key.clone())],
                 }),
         );
     }

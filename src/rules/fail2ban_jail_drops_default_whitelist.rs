@@ -60,9 +60,10 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Puts `%(known/ignoreip)s` in front of the jail's value (unsafe: the whitelist grows by
-/// [DEFAULT]'s entries, which is the intent but widens who is never banned). Only when the
-/// value is written on this line: entries that come through interpolation live elsewhere.
+/// Puts `%(known/ignoreip)s` in front of the jail's value. Safe: the whitelist only gains what
+/// [DEFAULT] already trusts, which is what an admin who wrote [DEFAULT]'s `ignoreip` meant; no
+/// entry is removed. Only when the value is written on this line: entries that come through
+/// interpolation live elsewhere.
 fn keep_default_fix(line: Span, ip: &crate::model::fail2ban::IgnoreIp) -> Option<Fix> {
     let inside =
         |s: Span| s.file == line.file && s.start() >= line.start() && s.end() <= line.end();
@@ -73,10 +74,7 @@ fn keep_default_fix(line: Span, ip: &crate::model::fail2ban::IgnoreIp) -> Option
     };
     Some(Fix {
         message: "keep [DEFAULT]'s whitelist with `%(known/ignoreip)s`".into(),
-        applicability: Applicability::Unsafe,
-        edits: vec![Edit {
-            span: Span::new(line.file, at, at),
-            replacement: text.into(),
-        }],
+        applicability: Applicability::Safe,
+        edits: vec![Edit::new(Span::new(line.file, at, at), text)],
     })
 }

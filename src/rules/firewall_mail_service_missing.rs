@@ -2,7 +2,7 @@
 //! host's firewalld zone does not open.
 
 use super::{Context, Rule};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Severity};
 use crate::model::exposure::{requirements, Daemon, Port, Requirement};
 use crate::model::firewall::catalogue::mail_service_for_port;
 use crate::model::firewall::{FirewallHost, OpTarget};
@@ -118,6 +118,9 @@ fn finding(
     let mut d = Diagnostic::new(&RULE, req.span, message)
         .label("enabled here")
         .help(help);
+    if let Some(fix) = add_to_list_fix(fw, zone, service) {
+        d = d.fix(fix);
+    }
     if let Some(at) = firewall_span {
         let what = if fw.zone_file(zone).is_some() {
             format!("zone file of `{zone}`")
@@ -127,6 +130,30 @@ fn finding(
         d = d.related(at, what);
     }
     d
+}
+
+/// Appends `service` to the YAML list a task loops over to open services in `zone`, when
+/// there is one: a task that enables its entries as services in that zone, permanently and
+/// in effect now (so the new entry is opened the same way as its neighbours). Safe: the
+/// daemon already listens there; the entry only lets clients reach it.
+fn add_to_list_fix(fw: &FirewallHost, zone: &str, service: &str) -> Option<Fix> {
+    if service.is_empty() {
+        return None;
+    }
+    let list = fw
+        .ops
+        .iter()
+        .filter(|op| op.enable && op.permanent && op.in_effect() && fw.zone_of(op) == zone)
+        .filter(|op| matches!(op.target, OpTarget::Service(_)))
+        .find_map(|op| op.list.as_deref())?;
+    if list.contains(service) {
+        return None;
+    }
+    Some(Fix {
+        message: format!("add `{service}` to the services the firewall task opens"),
+        applicability: Applicability::Safe,
+        edits: vec![list.append(service)],
+    })
 }
 
 /// The alternative to suggest: the implicit-TLS port when there is one (993 over 143).

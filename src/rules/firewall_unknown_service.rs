@@ -3,8 +3,8 @@
 
 use super::{Context, Rule};
 use crate::config::FirewalldVersion;
-use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::firewall::catalogue::suggest;
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::model::firewall::catalogue::{suggest, suggestion};
 use crate::model::firewall::{FirewallHost, OpTarget, RichElement};
 use crate::parse::firewalld::parse_rich_rule;
 use crate::source::{Span, UNKNOWN_PLACEHOLDER};
@@ -35,7 +35,12 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             .map(|s| (s, Where::ZoneFile(&zone.name)));
         for (service, at) in plain.chain(rich) {
             if unknown(host, version, &service.name) {
-                out.push(finding(version, &service.name, service.span, at));
+                let renamable = matches!(at, Where::ZoneFile(_));
+                let mut d = finding(version, &service.name, service.span, at);
+                if renamable {
+                    d = with_rename(d, version, &service.name, service.span);
+                }
+                out.push(d);
             }
         }
     }
@@ -49,12 +54,32 @@ fn check(cx: &Context, out: &mut Vec<Diagnostic>) {
             _ => continue,
         };
         if unknown(host, version, &name) {
-            out.push(
-                finding(version, &name, op.name_span, Where::Task(host.zone_of(op)))
-                    .related(op.span, "this task changes the zone"),
-            );
+            let mut d = finding(version, &name, op.name_span, Where::Task(host.zone_of(op)))
+                .related(op.span, "this task changes the zone");
+            if matches!(op.target, OpTarget::Service(_)) {
+                d = with_rename(d, version, &name, op.name_span);
+            }
+            out.push(d);
         }
     }
+}
+
+/// Renames the service where it is written (only where the text there is the name itself).
+/// Safe for the same service under its firewalld name (`submission` → `smtp-submission` on
+/// 1.3, `IMAPS` → `imaps`); a near spelling may be another service, so that one is unsafe.
+fn with_rename(d: Diagnostic, version: FirewalldVersion, name: &str, at: Span) -> Diagnostic {
+    let Some(s) = suggestion(version, name) else {
+        return d;
+    };
+    d.fix(Fix {
+        message: format!("rename to `{}`", s.name),
+        applicability: if s.same_service {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        },
+        edits: vec![Edit::new(at, s.name).expecting(name)],
+    })
 }
 
 fn unknown(host: &FirewallHost, version: FirewalldVersion, name: &str) -> bool {

@@ -203,6 +203,19 @@ pub fn service_ports(version: FirewalldVersion, name: &str) -> Vec<PortSpec> {
 /// A close stock name for an unknown one: known confusions first (the `/etc/services`,
 /// Dovecot and Postfix names for the same thing), then a small edit distance.
 pub fn suggest(version: FirewalldVersion, name: &str) -> Option<&'static str> {
+    suggestion(version, name).map(|s| s.name)
+}
+
+/// A suggested service name, and whether it is the same service under its firewalld name (a
+/// known alias, or case and `_`): then renaming changes nothing but the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    pub name: &'static str,
+    pub same_service: bool,
+}
+
+/// See [`suggest`].
+pub fn suggestion(version: FirewalldVersion, name: &str) -> Option<Suggestion> {
     let known: &[(&str, &str)] = &[
         ("submission", "smtp-submission"),
         ("submissions", "smtps"),
@@ -217,13 +230,17 @@ pub fn suggest(version: FirewalldVersion, name: &str) -> Option<&'static str> {
         ("imap-ssl", "imaps"),
     ];
     let lower = name.to_ascii_lowercase().replace('_', "-");
+    let same = |name| Suggestion {
+        name,
+        same_service: true,
+    };
     if let Some(&(_, to)) = known.iter().find(|(from, _)| *from == lower) {
         if let Some(def) = service(version, to) {
-            return Some(def.name);
+            return Some(same(def.name));
         }
     }
     if let Some(def) = service(version, &lower) {
-        return Some(def.name);
+        return Some(same(def.name));
     }
     let names = service_names(version);
     let max = if lower.len() <= 4 { 1 } else { 2 };
@@ -231,7 +248,10 @@ pub fn suggest(version: FirewalldVersion, name: &str) -> Option<&'static str> {
         .iter()
         .filter_map(|n| crate::suggest::edit_distance(&lower, n, max).map(|d| (d, *n)))
         .min()
-        .map(|(_, n)| n)
+        .map(|(_, name)| Suggestion {
+            name,
+            same_service: false,
+        })
 }
 
 /// The firewalld service to add for a mail port: the newest portable name per version.

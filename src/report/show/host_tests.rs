@@ -42,6 +42,7 @@ fn op(db: &SourceDb, tasks: crate::source::FileId, word: &str, target: OpTarget)
         origin: OpOrigin::Module,
         span: Span::new(tasks, at, at + word.len()),
         name_span: Span::new(tasks, at, at + word.len()),
+        list: None,
     }
 }
 
