@@ -428,7 +428,8 @@ impl Server<'_> {
     // mutability); the keys are never mutated here.
     #[allow(clippy::mutable_key_type)]
     fn code_actions(&mut self, params: &lt::CodeActionParams) -> Vec<lt::CodeActionOrCommand> {
-        let Some(path) = uri_to_path(params.text_document.uri.as_str()) else {
+        let Some(path) = uri_to_path(params.text_document.uri.as_str()).map(|p| absolute(&p))
+        else {
             log(format_args!(
                 "codeAction for a URI that is not file:, ignored"
             ));
@@ -526,7 +527,8 @@ impl Server<'_> {
 
 /// The path of `params.textDocument.uri`, when it is a `file:` URI.
 fn document_path(params: &Value) -> Option<PathBuf> {
-    uri_to_path(params.get("textDocument")?.get("uri")?.as_str()?)
+    let path = uri_to_path(params.get("textDocument")?.get("uri")?.as_str()?)?;
+    Some(absolute(&path))
 }
 
 fn version(document: &Value) -> i32 {
@@ -569,8 +571,9 @@ fn repository_of(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// `path` absolute and without `.` or `..`, as the client names documents.
 fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    crate::source::lexical_absolute(path)
 }
 
 fn overlaps(a: &lt::Range, b: &lt::Range) -> bool {

@@ -236,7 +236,7 @@ impl Overlay {
 }
 
 /// `path` made absolute, with `.` and `..` removed without looking at the disk.
-fn lexical_absolute(path: &Path) -> PathBuf {
+pub(crate) fn lexical_absolute(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
     for component in absolute.components() {
