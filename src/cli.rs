@@ -180,7 +180,11 @@ pub fn repo_options(root: &Path, settings: &config::Settings) -> crate::repo::Re
 impl AnsibleArgs {
     /// The options for `root`, with the config file's `inventory:` and `playbooks:` where the
     /// command line gives none.
-    fn options_with(&self, root: &Path, settings: &config::Settings) -> crate::repo::RepoOptions {
+    pub(crate) fn options_with(
+        &self,
+        root: &Path,
+        settings: &config::Settings,
+    ) -> crate::repo::RepoOptions {
         let mut options = self.options(root);
         if options.inventory.is_empty() {
             options.inventory = settings.inventory.clone();

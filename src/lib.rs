@@ -63,11 +63,25 @@ pub fn check_targets(
     repo_options: impl Fn(&Path) -> repo::RepoOptions,
     settings: &config::Settings,
 ) -> Outcome {
+    check_targets_with_overlay(targets, source::Overlay::default(), repo_options, settings)
+}
+
+/// [`check_targets`] reading the texts of `overlay` (an editor's unsaved buffers) instead of
+/// those files on disk; findings in them point into those texts.
+pub fn check_targets_with_overlay(
+    targets: &[&Path],
+    overlay: source::Overlay,
+    repo_options: impl Fn(&Path) -> repo::RepoOptions,
+    settings: &config::Settings,
+) -> Outcome {
     // A fail2ban directory (`/etc/fail2ban`) is a plain target; other directories are repositories.
     let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets
         .iter()
         .partition(|p| p.is_dir() && (repo::is_ansible_repo(p) || !plain::is_fail2ban_dir(p)));
-    let mut outcome = Outcome::default();
+    let mut outcome = Outcome {
+        db: SourceDb::with_overlay(overlay),
+        ..Outcome::default()
+    };
     for dir in dirs {
         let options = repo_options(dir);
         let given = !options.inventory.is_empty() || !options.playbooks.is_empty();

@@ -1,12 +1,25 @@
 //! lsp: `mxlint server`, a Language Server over stdio (lsp-server + lsp-types).
 //!
 //! Findings are pushed with `textDocument/publishDiagnostics` on didOpen, didChange and
-//! didSave; safe fixes are offered as `quickfix` code actions.
+//! didSave; safe fixes are offered as `quickfix` code actions. Positions are in the encoding
+//! negotiated at initialize (UTF-8 when the client offers it, else UTF-16).
 //!
-//! First version: every check reads the files **from disk**, not the editor's unsaved buffer.
-//! A repository check renders every template for every host, so one buffer cannot simply be
-//! swapped in; didChange therefore re-checks the saved state (useful when a file the check
-//! reads changed on disk), and the findings follow the buffer once it is saved.
+//! **Unsaved buffers.** The text of every open document (didOpen, then each didChange, full
+//! or ranged) is kept in an [`Overlay`]; the check reads it instead of the file on disk
+//! wherever it reads a file by name: templates and their includes, `lookup('file')`, tasks,
+//! vars and inventory YAML, playbooks, plain configuration files. So findings follow the
+//! buffer as typed, and point into the buffer's text. didClose drops the document's text (the
+//! disk again). What is still read from disk: directory listings (a file that exists only in
+//! an unsaved buffer is not discovered), `ansible.cfg`, and `.mxlint.yml` itself.
+//!
+//! **Batches.** Notifications already queued when one arrives are handled together and each
+//! repository is checked once per batch, so a burst of didChange costs one check. The last
+//! check's result answers code actions until the next change.
+//!
+//! **Settings** come from `initializationOptions` and `workspace/didChangeConfiguration` (see
+//! [`settings`]): the latest replace the earlier ones; bad settings are shown to the user
+//! (`window/showMessage`) and the defaults used. A new configuration re-checks every open
+//! document.
 //!
 //! A document inside an Ansible repository (the nearest parent [`repo::is_ansible_repo`]
 //! accepts) checks the whole repository with the config `check` would resolve for it; a file
@@ -14,15 +27,20 @@
 //! other open documents of the same repository. Bad input (malformed params, unknown
 //! methods, URIs that are not `file:`) is logged to stderr and ignored.
 
-use crate::config::{self, ConfigSource, Overrides};
+pub mod settings;
+
+use crate::config;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::repo;
 use crate::report::sarif::RULE_DOCS_URL;
-use crate::source::{SourceDb, SourceFile, Span};
+use crate::source::{Overlay, SourceDb, SourceFile, Span};
 use lsp_server::{Connection, Message, Notification, Request, Response};
 use lsp_types as lt;
+use serde_json::Value;
+use settings::ServerSettings;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::str::FromStr;
 
 /// The unit of LSP character offsets, negotiated at initialize.
@@ -52,7 +70,67 @@ fn serve(connection: Connection) -> std::io::Result<bool> {
         lt::InitializeParams::default()
     });
     let encoding = negotiate(&init);
-    let capabilities = lt::ServerCapabilities {
+    let result = serde_json::json!({
+        "capabilities": capabilities(encoding),
+        "serverInfo": {"name": "mxlint", "version": env!("CARGO_PKG_VERSION")},
+    });
+    connection
+        .initialize_finish(id, result)
+        .map_err(std::io::Error::other)?;
+
+    let mut server = Server {
+        connection: &connection,
+        encoding,
+        workspace: workspace_root(&init),
+        open: HashMap::new(),
+        overlay: Overlay::new(),
+        settings: ServerSettings::default(),
+        cache: HashMap::new(),
+        shown_error: None,
+    };
+    let options = init.initialization_options.unwrap_or(Value::Null);
+    server.configure(&options);
+    loop {
+        let Ok(first) = connection.receiver.recv() else {
+            return Ok(false);
+        };
+        let mut batch = vec![first];
+        // Notifications already queued join the batch, so a burst of didChange is checked
+        // once. A request ends it: `shutdown` must find `exit` still in the queue.
+        while !matches!(batch.last(), Some(Message::Request(_))) {
+            match connection.receiver.try_recv() {
+                Ok(message) => batch.push(message),
+                Err(_) => break,
+            }
+        }
+        let mut pending = Vec::new();
+        for message in batch {
+            match message {
+                Message::Request(request) => {
+                    if request.method != "shutdown" {
+                        server.check_pending(&mut pending);
+                    }
+                    match connection.handle_shutdown(&request) {
+                        Ok(true) => return Ok(true),
+                        Ok(false) => {}
+                        Err(e) => {
+                            log(format_args!("{e}"));
+                            return Ok(false);
+                        }
+                    }
+                    server.request(request);
+                }
+                Message::Notification(note) if note.method == "exit" => return Ok(false),
+                Message::Notification(note) => server.notification(note, &mut pending),
+                Message::Response(_) => {}
+            }
+        }
+        server.check_pending(&mut pending);
+    }
+}
+
+fn capabilities(encoding: Encoding) -> lt::ServerCapabilities {
+    lt::ServerCapabilities {
         position_encoding: Some(match encoding {
             Encoding::Utf8 => lt::PositionEncodingKind::UTF8,
             Encoding::Utf16 => lt::PositionEncodingKind::UTF16,
@@ -72,39 +150,7 @@ fn serve(connection: Connection) -> std::io::Result<bool> {
             },
         )),
         ..Default::default()
-    };
-    let result = serde_json::json!({
-        "capabilities": capabilities,
-        "serverInfo": {"name": "mxlint", "version": env!("CARGO_PKG_VERSION")},
-    });
-    connection
-        .initialize_finish(id, result)
-        .map_err(std::io::Error::other)?;
-
-    let mut server = Server {
-        connection: &connection,
-        encoding,
-        open: HashSet::new(),
-    };
-    for message in &connection.receiver {
-        match message {
-            Message::Request(request) => {
-                match connection.handle_shutdown(&request) {
-                    Ok(true) => return Ok(true),
-                    Ok(false) => {}
-                    Err(e) => {
-                        log(format_args!("{e}"));
-                        return Ok(false);
-                    }
-                }
-                server.request(request);
-            }
-            Message::Notification(note) if note.method == "exit" => return Ok(false),
-            Message::Notification(note) => server.notification(note),
-            Message::Response(_) => {}
-        }
     }
-    Ok(false)
 }
 
 /// A line on stderr, the only channel besides the protocol (stdout is the client's).
@@ -127,40 +173,154 @@ fn negotiate(init: &lt::InitializeParams) -> Encoding {
     }
 }
 
+/// The first workspace folder, else the root URI: relative paths in the settings start there.
+fn workspace_root(init: &lt::InitializeParams) -> Option<PathBuf> {
+    let folder = init
+        .workspace_folders
+        .as_ref()
+        .and_then(|folders| folders.first())
+        .map(|folder| folder.uri.clone());
+    #[allow(deprecated)] // rootUri: the only root older clients (Neovim 0.7 included) may send
+    let uri = folder.or_else(|| init.root_uri.clone())?;
+    uri_to_path(uri.as_str())
+}
+
 struct Server<'c> {
     connection: &'c Connection,
     encoding: Encoding,
-    /// Absolute paths of the documents the client has open.
-    open: HashSet<PathBuf>,
+    workspace: Option<PathBuf>,
+    /// Absolute paths of the documents the client has open, with their versions.
+    open: HashMap<PathBuf, i32>,
+    /// The open documents' texts, which the check reads instead of the disk.
+    overlay: Overlay,
+    settings: ServerSettings,
+    /// The last check of each target (repository or lone file) since the last change.
+    cache: HashMap<PathBuf, Rc<crate::Outcome>>,
+    /// The config problem last shown to the user, so one problem is shown once.
+    shown_error: Option<String>,
 }
 
 impl Server<'_> {
-    fn notification(&mut self, note: Notification) {
-        let uri = |params: &serde_json::Value| -> Option<PathBuf> {
-            let uri = params.get("textDocument")?.get("uri")?.as_str()?;
-            uri_to_path(uri)
-        };
-        let Some(path) = uri(&note.params) else {
-            if note.method.starts_with("textDocument/") {
-                log(format_args!(
-                    "mxlint server: {}: no file: URI in the params, ignored",
-                    note.method
-                ));
+    /// Applies a settings object; bad settings are shown to the user and the defaults used.
+    fn configure(&mut self, value: &Value) {
+        self.settings = match settings::parse(value, self.workspace.as_deref()) {
+            Ok(settings) => settings,
+            Err(e) => {
+                self.show_error(&format!("mxlint: bad settings, using the defaults:\n{e}"));
+                ServerSettings::default()
             }
+        };
+        self.cache.clear();
+    }
+
+    fn notification(&mut self, note: Notification, pending: &mut Vec<PathBuf>) {
+        if note.method == "workspace/didChangeConfiguration" {
+            self.configure(settings::of_notification(&note.params));
+            pending.extend(self.open.keys().cloned());
+            return;
+        }
+        if !note.method.starts_with("textDocument/did") {
+            return;
+        }
+        let Some(path) = document_path(&note.params) else {
+            log(format_args!(
+                "{}: no file: URI in the params, ignored",
+                note.method
+            ));
             return;
         };
+        let document = &note.params["textDocument"];
         match note.method.as_str() {
             "textDocument/didOpen" => {
-                self.open.insert(path.clone());
-                self.check_and_publish(&path);
+                let Some(text) = document["text"].as_str() else {
+                    log(format_args!("didOpen without text, ignored"));
+                    return;
+                };
+                self.overlay.insert(&path, text);
+                self.open.insert(path.clone(), version(document));
             }
-            "textDocument/didChange" | "textDocument/didSave" => self.check_and_publish(&path),
+            "textDocument/didChange" => {
+                if !self.open.contains_key(&path) {
+                    log(format_args!("didChange of a document not open, ignored"));
+                    return;
+                }
+                self.change(&path, &note.params["contentChanges"]);
+                self.open.insert(path.clone(), version(document));
+            }
+            "textDocument/didSave" => {
+                if let Some(text) = note.params["text"].as_str() {
+                    self.overlay.insert(&path, text);
+                }
+            }
             "textDocument/didClose" => {
                 self.open.remove(&path);
+                self.overlay.remove(&path);
                 self.publish(&path, Vec::new());
+                pending.retain(|p| *p != path);
+                // Other documents of the repository saw the closed buffer's text: re-check.
+                if let Some(root) = repository_of(&path) {
+                    pending.extend(self.open.keys().filter(|p| p.starts_with(&root)).cloned());
+                }
+                self.cache.clear();
+                return;
             }
-            _ => {}
+            _ => return,
         }
+        self.cache.clear();
+        if !pending.contains(&path) {
+            pending.push(path);
+        }
+    }
+
+    /// Applies didChange's content changes to the document's text: whole texts, or ranges in
+    /// the negotiated encoding (for clients that send them although the server asks for full).
+    fn change(&mut self, path: &Path, changes: &Value) {
+        let Some(changes) = changes.as_array() else {
+            log(format_args!("didChange without contentChanges, ignored"));
+            return;
+        };
+        let mut text = match self.overlay.get(path) {
+            Some(text) => text.to_string(),
+            None => String::new(),
+        };
+        for change in changes {
+            let Some(new_text) = change["text"].as_str() else {
+                log(format_args!("a content change without text, ignored"));
+                continue;
+            };
+            match serde_json::from_value::<lt::Range>(change["range"].clone()) {
+                Ok(range) => {
+                    let start = offset_of(&text, range.start, self.encoding);
+                    let end = offset_of(&text, range.end, self.encoding).max(start);
+                    text.replace_range(start..end, new_text);
+                }
+                Err(_) => text = new_text.to_string(),
+            }
+        }
+        self.overlay.insert(path, text);
+    }
+
+    /// Checks the documents of `pending`, each repository once, and empties it.
+    fn check_pending(&mut self, pending: &mut Vec<PathBuf>) {
+        let mut published: HashSet<PathBuf> = HashSet::new();
+        for path in std::mem::take(pending) {
+            if published.contains(&path) || !self.open.contains_key(&path) {
+                continue;
+            }
+            published.extend(self.check_and_publish(&path));
+        }
+    }
+
+    fn show_error(&self, message: &str) {
+        log(format_args!("{message}"));
+        let params = lt::ShowMessageParams {
+            typ: lt::MessageType::ERROR,
+            message: message.to_string(),
+        };
+        self.send(Message::Notification(Notification::new(
+            "window/showMessage".to_string(),
+            params,
+        )));
     }
 
     fn request(&mut self, request: Request) {
@@ -203,7 +363,7 @@ impl Server<'_> {
         let params = lt::PublishDiagnosticsParams {
             uri,
             diagnostics,
-            version: None,
+            version: self.open.get(path).copied(),
         };
         self.send(Message::Notification(Notification::new(
             "textDocument/publishDiagnostics".to_string(),
@@ -212,20 +372,20 @@ impl Server<'_> {
     }
 
     /// Checks the repository (or the lone file) `path` belongs to and publishes the findings
-    /// of `path` and of every open document of that repository.
-    fn check_and_publish(&self, path: &Path) {
-        let (root, outcome) = check(path);
-        let mut documents: Vec<&Path> = match &root {
+    /// of `path` and of every open document of that repository; returns those documents.
+    fn check_and_publish(&mut self, path: &Path) -> Vec<PathBuf> {
+        let (root, outcome) = self.check(path);
+        let mut documents: Vec<PathBuf> = match &root {
             Some(root) => self
                 .open
-                .iter()
+                .keys()
                 .filter(|p| p.starts_with(root))
-                .map(PathBuf::as_path)
+                .cloned()
                 .collect(),
             None => Vec::new(),
         };
-        if !documents.contains(&path) {
-            documents.push(path);
+        if !documents.iter().any(|d| d == path) {
+            documents.push(path.to_path_buf());
         }
         let mut by_file: HashMap<PathBuf, Vec<lt::Diagnostic>> = HashMap::new();
         if let Some(outcome) = &outcome {
@@ -234,14 +394,14 @@ impl Server<'_> {
                     continue;
                 }
                 let file = absolute(outcome.db.file(d.primary.span.file).path());
-                if documents.contains(&file.as_path()) {
+                if documents.contains(&file) {
                     let lsp = to_lsp(&outcome.db, d, self.encoding);
                     by_file.entry(file).or_default().push(lsp);
                 }
             }
             for error in &outcome.errors {
                 let file = absolute(&error.path);
-                if documents.contains(&file.as_path()) {
+                if documents.contains(&file) {
                     let (line, column) = error.position.unwrap_or((1, 1));
                     let at = lt::Position::new(
                         line.saturating_sub(1) as u32,
@@ -257,23 +417,25 @@ impl Server<'_> {
                 }
             }
         }
-        for document in documents {
+        for document in &documents {
             let diagnostics = by_file.remove(document).unwrap_or_default();
             self.publish(document, diagnostics);
         }
+        documents
     }
 
     // `WorkspaceEdit::changes` is keyed by `Uri`, whose parsed form caches lazily (interior
     // mutability); the keys are never mutated here.
     #[allow(clippy::mutable_key_type)]
-    fn code_actions(&self, params: &lt::CodeActionParams) -> Vec<lt::CodeActionOrCommand> {
-        let Some(path) = uri_to_path(params.text_document.uri.as_str()) else {
+    fn code_actions(&mut self, params: &lt::CodeActionParams) -> Vec<lt::CodeActionOrCommand> {
+        let Some(path) = uri_to_path(params.text_document.uri.as_str()).map(|p| absolute(&p))
+        else {
             log(format_args!(
                 "codeAction for a URI that is not file:, ignored"
             ));
             return Vec::new();
         };
-        let (_, Some(outcome)) = check(&path) else {
+        let (_, Some(outcome)) = self.check(&path) else {
             return Vec::new();
         };
         let mut actions = Vec::new();
@@ -325,27 +487,80 @@ impl Server<'_> {
         }
         actions
     }
+
+    /// Checks what `path` belongs to, with the open documents' texts: its repository
+    /// (returned as the first element) or the file alone. `None` for the outcome when the
+    /// config file cannot be read (shown to the user).
+    fn check(&mut self, path: &Path) -> (Option<PathBuf>, Option<Rc<crate::Outcome>>) {
+        let root = repository_of(path);
+        let target = root.clone().unwrap_or_else(|| path.to_path_buf());
+        if let Some(outcome) = self.cache.get(&target) {
+            return (root, Some(Rc::clone(outcome)));
+        }
+        let targets = [target.as_path()];
+        let source = self.settings.config_source();
+        let config = match config::resolve(&source, &targets, &self.settings.overrides()) {
+            Ok(config) => {
+                self.shown_error = None;
+                config
+            }
+            Err(e) => {
+                let message = format!("mxlint: cannot use the config file: {e}");
+                if self.shown_error.as_ref() != Some(&message) {
+                    self.show_error(&message);
+                    self.shown_error = Some(message);
+                }
+                return (root, None);
+            }
+        };
+        let ansible = self.settings.ansible();
+        let outcome = Rc::new(crate::check_targets_with_overlay(
+            &targets,
+            self.overlay.clone(),
+            |root| ansible.options_with(root, &config.settings),
+            &config.settings,
+        ));
+        self.cache.insert(target, Rc::clone(&outcome));
+        (root, Some(outcome))
+    }
 }
 
-/// Checks what `path` belongs to, from disk: its repository (returned as the first element)
-/// or the file alone. `None` for the outcome when the config file cannot be read (logged).
-fn check(path: &Path) -> (Option<PathBuf>, Option<crate::Outcome>) {
-    let root = repository_of(path);
-    let target = root.clone().unwrap_or_else(|| path.to_path_buf());
-    let targets = [target.as_path()];
-    let config = match config::resolve(&ConfigSource::Discover, &targets, &Overrides::default()) {
-        Ok(config) => config,
-        Err(e) => {
-            log(format_args!("{}: {e}", target.display()));
-            return (root, None);
+/// The path of `params.textDocument.uri`, when it is a `file:` URI.
+fn document_path(params: &Value) -> Option<PathBuf> {
+    let path = uri_to_path(params.get("textDocument")?.get("uri")?.as_str()?)?;
+    Some(absolute(&path))
+}
+
+fn version(document: &Value) -> i32 {
+    document["version"]
+        .as_i64()
+        .and_then(|v| i32::try_from(v).ok())
+        .unwrap_or(0)
+}
+
+/// The byte offset of an LSP position in `text`, clamped to the line's end and the text's.
+pub fn offset_of(text: &str, position: lt::Position, encoding: Encoding) -> usize {
+    let mut line_start = 0;
+    for _ in 0..position.line {
+        match text[line_start..].find('\n') {
+            Some(i) => line_start += i + 1,
+            None => return text.len(),
         }
-    };
-    let outcome = crate::check_targets(
-        &targets,
-        |root| crate::cli::repo_options(root, &config.settings),
-        &config.settings,
-    );
-    (root, Some(outcome))
+    }
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let mut units = 0;
+    for (i, c) in text[line_start..line_end].char_indices() {
+        if units >= position.character as usize {
+            return line_start + i;
+        }
+        units += match encoding {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+        };
+    }
+    line_end
 }
 
 /// The nearest parent directory of `path` that is an Ansible repository.
@@ -356,8 +571,9 @@ fn repository_of(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// `path` absolute and without `.` or `..`, as the client names documents.
 fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    crate::source::lexical_absolute(path)
 }
 
 fn overlaps(a: &lt::Range, b: &lt::Range) -> bool {
@@ -506,6 +722,21 @@ mod tests {
             position(file, 10_000, Encoding::Utf16),
             lt::Position::new(2, 0)
         );
+    }
+
+    #[test]
+    fn ranged_changes_land_at_their_offsets_in_either_encoding() {
+        let text = "a😀b\nsecond\n";
+        let at = |line, character, encoding| {
+            offset_of(text, lt::Position::new(line, character), encoding)
+        };
+        // The emoji is 2 UTF-16 units and 4 UTF-8 bytes.
+        assert_eq!(at(0, 3, Encoding::Utf16), "a😀".len());
+        assert_eq!(at(0, 5, Encoding::Utf8), "a😀".len());
+        assert_eq!(at(1, 2, Encoding::Utf16), "a😀b\nse".len());
+        // Past the line's end clamps to it; past the last line to the text's end.
+        assert_eq!(at(0, 99, Encoding::Utf16), "a😀b".len());
+        assert_eq!(at(9, 0, Encoding::Utf16), text.len());
     }
 
     #[test]

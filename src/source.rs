@@ -6,7 +6,8 @@
 //! for SARIF (its default column kind) and the LSP edge.
 
 use crate::diagnostic::FileError;
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceDb`].
@@ -165,17 +166,116 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Texts that stand in for files on disk: the unsaved buffers of an editor (`mxlint server`).
+///
+/// [`read_source`] and the few other readers of user files (template includes, `lookup('file')`)
+/// ask it first. Paths match after making them absolute and removing `.` and `..` lexically, or
+/// through the canonical path of a file that exists (a symlinked checkout). Cheap to clone; an
+/// empty overlay (every `mxlint check`) costs one `is_empty` test per read.
+#[derive(Clone, Debug, Default)]
+pub struct Overlay {
+    texts: Arc<HashMap<PathBuf, Arc<str>>>,
+    /// Canonical path → key of `texts`, for files reached through another spelling.
+    aliases: Arc<HashMap<PathBuf, PathBuf>>,
+}
+
+impl Overlay {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// Uses `text` for `path` from now on.
+    pub fn insert(&mut self, path: &Path, text: impl Into<Arc<str>>) {
+        let key = lexical_absolute(path);
+        if let Ok(canonical) = path.canonicalize() {
+            if canonical != key {
+                Arc::make_mut(&mut self.aliases).insert(canonical, key.clone());
+            }
+        }
+        Arc::make_mut(&mut self.texts).insert(key, text.into());
+    }
+
+    /// Reads `path` from disk again.
+    pub fn remove(&mut self, path: &Path) {
+        let key = lexical_absolute(path);
+        if Arc::make_mut(&mut self.texts).remove(&key).is_some() {
+            Arc::make_mut(&mut self.aliases).retain(|_, k| *k != key);
+        }
+    }
+
+    /// The text standing in for `path`, if any.
+    pub fn get(&self, path: &Path) -> Option<Arc<str>> {
+        if self.is_empty() {
+            return None;
+        }
+        let key = lexical_absolute(path);
+        if let Some(text) = self.texts.get(&key) {
+            return Some(Arc::clone(text));
+        }
+        let canonical = path.canonicalize().ok()?;
+        let key = self.aliases.get(&canonical).unwrap_or(&canonical);
+        self.texts.get(key).cloned()
+    }
+
+    /// Whether `path` is a file: one of the overlay's, or a regular file on disk.
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.get(path).is_some() || path.is_file()
+    }
+
+    /// The overlay's text for `path`, else the file's.
+    pub fn read_to_string(&self, path: &Path) -> std::io::Result<String> {
+        match self.get(path) {
+            Some(text) => Ok(text.to_string()),
+            None => std::fs::read_to_string(path),
+        }
+    }
+}
+
+/// `path` made absolute, with `.` and `..` removed without looking at the disk.
+pub(crate) fn lexical_absolute(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// All files of one run.
 #[derive(Debug, Default)]
 pub struct SourceDb {
     files: Vec<SourceFile>,
     /// Built-in files (stock configurations) added once per run, by name (a handful).
     builtin: Vec<(String, FileId)>,
+    /// Texts read instead of the files on disk (see [`Overlay`]).
+    overlay: Overlay,
 }
 
 impl SourceDb {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A database whose [`read_source`] reads the texts of `overlay` instead of those files.
+    pub fn with_overlay(overlay: Overlay) -> Self {
+        SourceDb {
+            overlay,
+            ..Self::default()
+        }
+    }
+
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
     }
 
     pub fn add(&mut self, path: impl Into<PathBuf>, text: String) -> FileId {
@@ -249,14 +349,18 @@ impl SourceDb {
     }
 }
 
-/// Reads a file into `db`, refusing binary and non-UTF-8 content.
+/// Reads a file into `db` (the overlay's text when it has one for `path`), refusing binary and
+/// non-UTF-8 content.
 pub fn read_source(db: &mut SourceDb, path: &Path) -> Result<FileId, FileError> {
     let error = |position, message: String| FileError {
         path: path.to_path_buf(),
         position,
         message,
     };
-    let bytes = std::fs::read(path).map_err(|e| error(None, format!("cannot read file: {e}")))?;
+    let bytes = match db.overlay.get(path) {
+        Some(text) => text.as_bytes().to_vec(),
+        None => std::fs::read(path).map_err(|e| error(None, format!("cannot read file: {e}")))?,
+    };
     if bytes.len() > crate::source::MAX_FILE_SIZE {
         return Err(error(
             None,
@@ -313,6 +417,45 @@ mod tests {
             LineCol { line: 3, column: 5 }
         );
         assert_eq!(&file.text()[file.line_range(1)], "çé = 1");
+    }
+
+    #[test]
+    fn overlay_texts_stand_in_for_files_under_any_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        let file = real.join("a.conf");
+        std::fs::write(&file, "on disk\n").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+
+        let mut overlay = Overlay::new();
+        assert!(overlay.get(&file).is_none());
+        overlay.insert(&file, "in the buffer\n");
+        // A path with `..` in it, and one through a symlinked directory.
+        let dotted = real.join("../real/./a.conf");
+        assert_eq!(overlay.get(&dotted).as_deref(), Some("in the buffer\n"));
+        let linked = link.join("a.conf");
+        assert_eq!(overlay.read_to_string(&linked).unwrap(), "in the buffer\n");
+        let mut db = SourceDb::with_overlay(overlay.clone());
+        let id = read_source(&mut db, &file).unwrap();
+        assert_eq!(db.file(id).text(), "in the buffer\n");
+        // A buffer with a NUL byte is refused as the file would be.
+        overlay.insert(&file, "a\0b");
+        let mut db = SourceDb::with_overlay(overlay.clone());
+        assert!(read_source(&mut db, &file).is_err());
+
+        overlay.remove(&linked);
+        assert!(
+            overlay.get(&file).is_some(),
+            "removed under its own spelling only"
+        );
+        overlay.remove(&file);
+        assert!(overlay.is_empty() && overlay.get(&linked).is_none());
+        assert_eq!(overlay.read_to_string(&file).unwrap(), "on disk\n");
+        // A buffer for a file that is not on disk is still a file to the overlay.
+        overlay.insert(&dir.path().join("new.conf"), "x");
+        assert!(overlay.is_file(&dir.path().join("new.conf")));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `mxlint server` spoken to over stdin/stdout as an editor would: Content-Length framed
-//! JSON-RPC, initialize, didOpen, publishDiagnostics, codeAction, shutdown and exit.
+//! JSON-RPC, initialize, didOpen, didChange with unsaved text, settings, publishDiagnostics,
+//! codeAction, shutdown and exit.
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -7,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
+
+mod support;
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -99,6 +102,46 @@ impl Client {
             .clone()
     }
 
+    /// initialize (with the workspace `root` and `options` as initializationOptions), then
+    /// initialized.
+    fn initialize(&mut self, root: &Path, options: Value) {
+        self.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": file_uri(root),
+                "capabilities": {},
+                "initializationOptions": options,
+            }),
+        );
+        self.notify("initialized", json!({}));
+    }
+
+    /// didChange with the whole new text, as a client syncing in full does.
+    fn change(&mut self, uri: &str, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"text": text}],
+            }),
+        );
+    }
+
+    fn configure(&mut self, settings: Value) {
+        self.notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": settings }),
+        );
+    }
+
+    fn shutdown(&mut self) {
+        assert_eq!(self.request("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        let status = self.wait_exit();
+        assert!(status.success(), "{status}");
+    }
+
     fn open(&mut self, path: &Path, language: &str) -> String {
         let uri = file_uri(path);
         let text = std::fs::read_to_string(path).expect("read document");
@@ -139,6 +182,29 @@ fn example(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples/mail-fleet")
         .join(relative)
+}
+
+/// A copy of the example repository in a temporary directory, and that directory.
+fn example_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("mail-fleet");
+    support::copy_tree(&example(""), &root);
+    (dir, root)
+}
+
+/// `(code, 0-based line)` of each diagnostic, sorted.
+fn lines(diagnostics: &[Value]) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("-").to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap_or(u64::MAX),
+            )
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 fn codes(diagnostics: &[Value]) -> Vec<&str> {
@@ -250,4 +316,155 @@ fn close_clears_diagnostics_and_exit_without_shutdown_is_code_1() {
     client.notify("exit", Value::Null);
     let status = client.wait_exit();
     assert_eq!(status.code(), Some(1));
+}
+
+#[test]
+fn unsaved_text_moves_and_clears_findings_while_the_disk_stays_as_it_was() {
+    let (_dir, root) = example_copy();
+    let template = root.join("roles/dovecot/templates/dovecot.conf.j2");
+    let vars = root.join("host_vars/imap02.us.example.org.yml");
+    let on_disk = |path: &Path| std::fs::read(path).expect("read from disk");
+    let (template_before, vars_before) = (on_disk(&template), on_disk(&vars));
+    let saved = String::from_utf8(template_before.clone()).expect("UTF-8 template");
+
+    let mut client = Client::start();
+    client.initialize(&root, Value::Null);
+    let uri = client.open(&template, "jinja");
+    let saved_lines = lines(&client.diagnostics_for(&uri));
+    let line_of = |found: &[(String, u64)], code: &str| {
+        found
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, line)| *line)
+            .unwrap_or_else(|| panic!("no {code} in {found:?}"))
+    };
+    let (mx301, mx302) = (
+        line_of(&saved_lines, "MX301"),
+        line_of(&saved_lines, "MX302"),
+    );
+
+    // Three lines typed at the top, not saved: every finding moves down three lines.
+    client.change(&uri, 2, &format!("# a\n# b\n# c\n{saved}"));
+    let moved = lines(&client.diagnostics_for(&uri));
+    let shifted: Vec<(String, u64)> = saved_lines
+        .iter()
+        .map(|(code, line)| (code.clone(), line + 3))
+        .collect();
+    assert_eq!(moved, shifted);
+
+    // The setting typed unconditionally: MX301 (unset on three hosts) goes away.
+    let fixed = saved.replace(
+        "{% if dovecot_vsz_limit is defined %}",
+        "default_vsz_limit = 1G\n{% if dovecot_vsz_limit is defined %}",
+    );
+    assert_ne!(
+        fixed, saved,
+        "the example template changed; update this test"
+    );
+    client.change(&uri, 3, &fixed);
+    let found = client.diagnostics_for(&uri);
+    assert!(!codes(&found).contains(&"MX301"), "{found:#?}");
+    assert!(codes(&found).contains(&"MX302"), "{found:#?}");
+
+    // An unsaved vars file counts too: imap02's 512M raised to 2G clears MX302 in the
+    // template, which is republished as an open document of the same repository.
+    let vars_uri = client.open(&vars, "yaml");
+    client.diagnostics_for(&uri);
+    let raised = String::from_utf8(vars_before.clone())
+        .expect("UTF-8 vars")
+        .replace("512M", "2G");
+    client.change(&vars_uri, 2, &raised);
+    let found = client.diagnostics_for(&uri);
+    assert_eq!(codes(&found), Vec::<&str>::new(), "{found:#?}");
+
+    // A burst of changes: the last text wins (and is checked at least once).
+    for version in 4..=8 {
+        let text = if version % 2 == 0 { &saved } else { &fixed };
+        client.change(&uri, version, text);
+    }
+    let last = client.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri
+            && m["params"]["version"] == 8
+    });
+    let found = last["params"]["diagnostics"].as_array().expect("array");
+    assert_eq!(codes(found), ["MX301"], "{found:#?}");
+    assert_eq!(line_of(&lines(found), "MX301"), mx301);
+
+    // Closing the vars buffer discards its text: the disk's 512M is back.
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": vars_uri}}),
+    );
+    let found = lines(&client.diagnostics_for(&uri));
+    assert_eq!(line_of(&found, "MX302"), mx302, "{found:?}");
+    client.shutdown();
+
+    assert_eq!(
+        on_disk(&template),
+        template_before,
+        "the template on disk changed"
+    );
+    assert_eq!(on_disk(&vars), vars_before, "the vars file on disk changed");
+}
+
+#[test]
+fn settings_map_onto_check_options_and_bad_ones_are_shown() {
+    let (dir, root) = example_copy();
+    let template = root.join("roles/dovecot/templates/dovecot.conf.j2");
+    let mut client = Client::start();
+    client.initialize(&root, json!({"ignore": ["MX301"]}));
+    let uri = client.open(&template, "jinja");
+    let found = client.diagnostics_for(&uri);
+    assert_eq!(codes(&found), ["MX302"], "{found:#?}");
+
+    // `limit`: only the EU hosts, none of which sets the too-small 512M.
+    client.configure(json!({"mxlint": {"limit": "imap_eu"}}));
+    let found = client.diagnostics_for(&uri);
+    assert_eq!(codes(&found), ["MX301"], "{found:#?}");
+    let message = found[0]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("imap01.eu") && !message.contains(".us."),
+        "{message}"
+    );
+
+    // `extraVars` defines the limit on every host: nothing left.
+    client.configure(json!({"extraVars": ["dovecot_vsz_limit=2G"]}));
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+
+    // `config`: a file outside the repository (relative to the workspace root) that selects
+    // only MX3 and ignores MX302.
+    std::fs::write(
+        dir.path().join("lint.yml"),
+        "select: [MX3]\nignore: [MX302]\n",
+    )
+    .expect("write config");
+    client.configure(json!({"config": "../lint.yml", "inventory": ["inventory.ini"]}));
+    let found = client.diagnostics_for(&uri);
+    assert_eq!(codes(&found), ["MX301"], "{found:#?}");
+
+    // Bad settings: one error message naming each problem, and the defaults apply.
+    client.configure(json!({"ignore": ["MX999"], "isolatd": true}));
+    let shown = client.wait_for(|m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"].as_str().unwrap_or("");
+    assert_eq!(shown["params"]["type"], 1, "{shown}");
+    assert!(text.contains("MX999"), "{text}");
+    assert!(text.contains("did you mean `isolated`"), "{text}");
+    let found = client.diagnostics_for(&uri);
+    let found = codes(&found);
+    assert!(
+        found.contains(&"MX301") && found.contains(&"MX302"),
+        "{found:?}"
+    );
+
+    // A config file that cannot be read: shown, and the server goes on.
+    client.configure(json!({"config": "/nonexistent/.mxlint.yml"}));
+    let shown = client.wait_for(|m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"].as_str().unwrap_or("");
+    assert!(text.contains("/nonexistent/.mxlint.yml"), "{text}");
+    assert_eq!(client.diagnostics_for(&uri), Vec::<Value>::new());
+    client.configure(json!({"isolated": true}));
+    let found = client.diagnostics_for(&uri);
+    assert!(codes(&found).contains(&"MX301"), "{found:#?}");
+    client.shutdown();
 }

@@ -812,7 +812,12 @@ fn expand_virtual_include(
 }
 
 fn read_included(db: &mut SourceDb, path: &Path) -> Result<FileId, String> {
-    if let Err(e) = std::fs::File::open(path) {
+    // Opened first for doveconf's wording of the error; an unsaved buffer needs no file.
+    let opened = match db.overlay().get(path) {
+        Some(_) => Ok(()),
+        None => std::fs::File::open(path).map(drop),
+    };
+    if let Err(e) = opened {
         return Err(format!(
             "Couldn't open include file {}: {}",
             path.display(),

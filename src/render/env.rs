@@ -10,6 +10,7 @@ use super::value::{is_omit, is_unknown, RootScope};
 use super::{
     dump, filters, lookups, tests, OutputSpan, RenderJob, FUEL_PER_RENDER, RECURSION_LIMIT,
 };
+use crate::source::Overlay;
 use minijinja::functions::Function;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::value::{FunctionArgs, FunctionResult, Kwargs, Rest};
@@ -60,20 +61,22 @@ pub(crate) fn template_environment(
     base: &Environment<'static>,
     options: &TemplateOptions,
     job: &RenderJob,
+    overlay: &Overlay,
 ) -> Result<(Environment<'static>, Includes), String> {
     let mut env = base.clone();
     env.set_syntax(syntax(options).map_err(|e| super::err_message(&e))?);
     let dirs = include_dirs(job);
     let includes: Includes = Arc::default();
     let seen = includes.clone();
+    let overlay = overlay.clone();
     env.set_loader(move |name| {
         for dir in &dirs {
             let path = dir.join(name);
-            if path.is_file() {
+            if overlay.is_file(&path) {
                 seen.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(name.to_string(), path.clone());
-                return std::fs::read_to_string(&path).map(Some).map_err(|_| {
+                return overlay.read_to_string(&path).map(Some).map_err(|_| {
                     Error::new(
                         minijinja::ErrorKind::TemplateNotFound,
                         format!("cannot read template '{name}'"),

@@ -105,10 +105,10 @@ fn munge(results: Vec<Value>, wantlist: bool) -> Value {
 /// `find_file_in_search_path(…, subdir, term)`: `p/subdir/term`, then `p/term`.
 fn find(scope: &RootScope, subdir: &str, term: &str) -> Option<PathBuf> {
     let term_path = PathBuf::from(term);
-    if term_path.is_absolute() {
-        return term_path.is_file().then_some(term_path);
-    }
     let job = &scope.ctx.job;
+    if term_path.is_absolute() {
+        return job.overlay.is_file(&term_path).then_some(term_path);
+    }
     let mut roots = job.search_paths.clone();
     if let Some(dir) = job.fullpath.parent() {
         roots.push(dir.to_path_buf());
@@ -116,7 +116,7 @@ fn find(scope: &RootScope, subdir: &str, term: &str) -> Option<PathBuf> {
     roots
         .iter()
         .flat_map(|p| [p.join(subdir).join(term), p.join(term)])
-        .find(|p| p.is_file())
+        .find(|p| job.overlay.is_file(p))
 }
 
 fn file(scope: &RootScope, terms: &[Value], kw: &Kwargs) -> Result<Vec<Value>, Error> {
@@ -127,7 +127,8 @@ fn file(scope: &RootScope, terms: &[Value], kw: &Kwargs) -> Result<Vec<Value>, E
         let name = super::filters::text_of(term)?;
         let path = find(scope, "files", &name)
             .ok_or_else(|| invalid(format!("lookup('file'): could not locate file '{name}'")))?;
-        let mut text = std::fs::read_to_string(&path)
+        let mut text = (scope.ctx.job.overlay)
+            .read_to_string(&path)
             .map_err(|_| invalid(format!("lookup('file'): cannot read '{name}'")))?;
         if rstrip {
             text.truncate(text.trim_end().len());
@@ -149,7 +150,8 @@ fn template(state: &State, scope: &Arc<RootScope>, terms: &[Value]) -> Result<Ve
                 "lookup('template'): could not locate template '{name}'"
             ))
         })?;
-        let text = std::fs::read_to_string(&path)
+        let text = (scope.ctx.job.overlay)
+            .read_to_string(&path)
             .map_err(|_| invalid(format!("lookup('template'): cannot read '{name}'")))?;
         let inner = Value::from_object(RootScope {
             ctx: scope.ctx.clone(),

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! Renderer::new() -> Renderer                                   // once; Send + Sync
+//! Renderer::with_overlay(Overlay) -> Renderer                   // includes, lookups read it first
 //! Fleet::new(hosts: Vec<Host>, groups: IndexMap<String, Vec<String>>) -> Fleet
 //! Renderer::render(&self, &Fleet, &RenderJob) -> RenderOutcome  // one template × one host
 //! Renderer::eval_condition(&self, &Fleet, host, &Vars, expr) -> Result<Option<bool>, Problem>
@@ -54,6 +55,7 @@ mod value;
 mod yaml_dump;
 
 use crate::ansible::Vars;
+use crate::source::Overlay;
 use indexmap::IndexMap;
 use minijinja::{Environment, Error, ErrorKind, OutputSpanKind};
 use std::ops::Range;
@@ -253,6 +255,8 @@ pub struct Renderer {
     base: Environment<'static>,
     /// Renders variable values that are templates (always default syntax).
     vars_env: Arc<Environment<'static>>,
+    /// Texts that includes and `lookup('file'|'template')` read instead of the disk.
+    overlay: Overlay,
 }
 
 impl Default for Renderer {
@@ -265,7 +269,20 @@ impl Renderer {
     pub fn new() -> Renderer {
         let base = env::base_environment();
         let vars_env = Arc::new(base.clone());
-        Renderer { base, vars_env }
+        Renderer {
+            base,
+            vars_env,
+            overlay: Overlay::default(),
+        }
+    }
+
+    /// A renderer whose includes and file lookups read `overlay`'s texts first (an editor's
+    /// unsaved buffers).
+    pub fn with_overlay(overlay: Overlay) -> Renderer {
+        Renderer {
+            overlay,
+            ..Renderer::new()
+        }
     }
 
     /// Renders `job.template` for host `job.host` of `fleet`.
@@ -275,10 +292,11 @@ impl Renderer {
             Ok(parts) => parts,
             Err(message) => return failed(syntax_problem(&path, message, Some(0..0))),
         };
-        let (env, includes) = match env::template_environment(&self.base, &options, job) {
-            Ok(parts) => parts,
-            Err(message) => return failed(syntax_problem(&path, message, None)),
-        };
+        let (env, includes) =
+            match env::template_environment(&self.base, &options, job, &self.overlay) {
+                Ok(parts) => parts,
+                Err(message) => return failed(syntax_problem(&path, message, None)),
+            };
         let name = path.to_string_lossy().into_owned();
         let template = match env.template_from_named_str(&name, body) {
             Ok(t) => t,
@@ -290,7 +308,13 @@ impl Renderer {
         let mut poisoned: Vec<String> = Vec::new();
         let mut undefined: Vec<Problem> = Vec::new();
         for _ in 0..MAX_UNDEFINED_PASSES {
-            let ctx = RenderCtx::new(self.vars_env.clone(), fleet, job, poisoned.clone());
+            let ctx = RenderCtx::new(
+                self.vars_env.clone(),
+                fleet,
+                job,
+                poisoned.clone(),
+                &self.overlay,
+            );
             let root = RootScope::root(&ctx, job.host);
             ctx.reset_emits();
             let result = template.render_with_spans(root);
@@ -376,7 +400,13 @@ impl Renderer {
             .vars_env
             .compile_expression(expr)
             .map_err(|err| syntax_problem(&name, err_message(&err), err.range()))?;
-        let ctx = RenderCtx::new(self.vars_env.clone(), fleet, &job, Vec::new());
+        let ctx = RenderCtx::new(
+            self.vars_env.clone(),
+            fleet,
+            &job,
+            Vec::new(),
+            &self.overlay,
+        );
         let value = compiled
             .eval(RootScope::root(&ctx, host))
             .map_err(|err| self.error_problem(&err, &ctx, &name, 0))?;

@@ -47,6 +47,8 @@ pub(crate) struct JobInfo {
     pub play_hosts: Option<Arc<[String]>>,
     pub role_path: Option<PathBuf>,
     pub search_paths: Vec<PathBuf>,
+    /// Texts `lookup('file'|'template')` reads instead of the disk.
+    pub overlay: crate::source::Overlay,
     /// Names only the deploy defines (registered results, `set_fact` over them): name → why.
     pub runtime: IndexMap<String, String>,
 }
@@ -81,6 +83,7 @@ impl RenderCtx {
         fleet: &Fleet,
         job: &RenderJob,
         poisoned: Vec<String>,
+        overlay: &crate::source::Overlay,
     ) -> Arc<RenderCtx> {
         let fullpath = std::path::absolute(&job.template.path).unwrap_or(job.template.path.clone());
         Arc::new(RenderCtx {
@@ -96,6 +99,7 @@ impl RenderCtx {
                 play_hosts: job.play_hosts.clone(),
                 role_path: job.role_path.clone(),
                 search_paths: job.search_paths.clone(),
+                overlay: overlay.clone(),
                 runtime: job.runtime.clone(),
             },
             poisoned,

@@ -30,7 +30,7 @@ use crate::model::fail2ban::{TreeFile, Trusted};
 use crate::model::host::MailHost;
 use crate::parse::dovecot::{Note, VirtualFs};
 use crate::render::{self, Fleet, Renderer, UNKNOWN_PLACEHOLDER};
-use crate::source::{FileId, SourceDb, Span};
+use crate::source::{FileId, Overlay, SourceDb, Span};
 use crate::Outcome;
 use indexmap::IndexMap;
 use std::collections::HashMap;
@@ -126,7 +126,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
     let sources = discover::inventory_sources(root, &options.inventory, &cfg);
     let (inventory, found) = Inventory::load(&mut db, &sources);
     diagnostics.extend(found);
-    let playbooks = playbooks(root, options);
+    let playbooks = playbooks(root, options, db.overlay());
     let (project, found) = playbook::load(&mut db, &cfg, &playbooks);
     diagnostics.extend(found);
     let extra = extra_vars::parse(&mut db, root, &options.extra_vars, &mut diagnostics);
@@ -144,7 +144,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
     }
     let fleet = build_fleet(&mut db, &inventory, &playbook_dir, &facts, &mut diagnostics);
     let limit = options.limit.as_deref().map(|p| inventory.select(p));
-    let renderer = Renderer::new();
+    let renderer = Renderer::with_overlay(db.overlay().clone());
     let mut session = jobs::Session {
         db: &mut db,
         renderer: &renderer,
@@ -178,14 +178,14 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
 }
 
 /// The playbooks to read: the given ones, else root playbooks that no other one imports.
-fn playbooks(root: &Path, options: &RepoOptions) -> Vec<PathBuf> {
+fn playbooks(root: &Path, options: &RepoOptions, overlay: &Overlay) -> Vec<PathBuf> {
     if !options.playbooks.is_empty() {
         return options.playbooks.clone();
     }
     let mut found = Vec::new();
     let mut imported = Vec::new();
     for path in discover::playbook_candidates(root) {
-        let mut scratch = SourceDb::new();
+        let mut scratch = SourceDb::with_overlay(overlay.clone());
         let Ok(docs) = crate::ansible::load_yaml_file(&mut scratch, &path) else {
             // Broken YAML in the root: report it through the real loader.
             found.push(path);
@@ -560,7 +560,7 @@ fn standalone(
         },
         host,
     );
-    let outcome = Renderer::new().render(&loaded.fleet, &job);
+    let outcome = Renderer::with_overlay(loaded.db.overlay().clone()).render(&loaded.fleet, &job);
     let name = loaded.fleet.hosts()[host].name.clone();
     for problem in outcome.problems {
         let span = problem
