@@ -111,7 +111,8 @@ fn module_command_and_shell_changes_per_host() {
         true,
         false,
         true,
-        "module \"{{ item.port }}/{{ item.proto }}\"",
+        // The span is the value inside the quotes (what a rename would replace).
+        "module {{ item.port }}/{{ item.proto }}",
     ));
     mx2.extend(common_tail);
     assert_eq!(actions_of("mx2.example.org"), mx2);

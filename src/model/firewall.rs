@@ -23,7 +23,7 @@ use crate::source::Span;
 use catalogue::{resolve_port, service_ports, PortSpec};
 
 /// What a change adds or removes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OpTarget {
     Service(String),
     /// `port`: a number, `A-B` range or `/etc/services` name; `proto`: tcp, udp, sctp, dccp.
@@ -49,7 +49,7 @@ impl From<CmdTarget> for OpTarget {
 }
 
 /// Where a change was written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OpOrigin {
     /// An `ansible.posix.firewalld` / `firewalld` task.
     Module,
@@ -64,7 +64,7 @@ pub enum OpOrigin {
 /// `firewall-cmd --reload` task) runs after it. For commands, `immediate` is `!permanent`
 /// (firewall-cmd changes either runtime or permanent) unless `--runtime-to-permanent` follows
 /// (then both). [`FirewallHost::add_command`] does this for one command line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FirewallOp {
     pub target: OpTarget,
     /// `zone:` / `--zone`; None means the default zone.
@@ -86,7 +86,7 @@ pub struct FirewallOp {
 }
 
 /// A YAML list of names a task loops over, as written: where one more entry goes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ListSite {
     /// Where a new entry is inserted (an empty span).
     pub at: Span,

@@ -58,9 +58,10 @@ use crate::ansible::Vars;
 use crate::source::Overlay;
 use indexmap::IndexMap;
 use minijinja::{Environment, Error, ErrorKind, OutputSpanKind};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use value::{RenderCtx, RootScope};
 
 pub use header::{NewlineSequence, TemplateOptions};
@@ -257,6 +258,17 @@ pub struct Renderer {
     vars_env: Arc<Environment<'static>>,
     /// Texts that includes and `lookup('file'|'template')` read instead of the disk.
     overlay: Overlay,
+    /// Each template compiled once, by everything compiling reads (a fleet renders the same
+    /// template for every host).
+    compiled: Mutex<HashMap<String, Arc<Compiled>>>,
+}
+
+/// A template compiled in its own environment (its syntax, its include directories).
+struct Compiled {
+    env: Environment<'static>,
+    includes: env::Includes,
+    options: header::Options,
+    body_offset: usize,
 }
 
 impl Default for Renderer {
@@ -273,6 +285,7 @@ impl Renderer {
             base,
             vars_env,
             overlay: Overlay::default(),
+            compiled: Mutex::default(),
         }
     }
 
@@ -288,17 +301,20 @@ impl Renderer {
     /// Renders `job.template` for host `job.host` of `fleet`.
     pub fn render(&self, fleet: &Fleet, job: &RenderJob) -> RenderOutcome {
         let path = job.template.path.clone();
-        let (body, options, body_offset) = match header::split(&job.template.text, &job.overrides) {
-            Ok(parts) => parts,
-            Err(message) => return failed(syntax_problem(&path, message, Some(0..0))),
+        let compiled = match self.compile(job) {
+            Ok(compiled) => compiled,
+            Err(problem) => return failed(problem),
         };
-        let (env, includes) =
-            match env::template_environment(&self.base, &options, job, &self.overlay) {
-                Ok(parts) => parts,
-                Err(message) => return failed(syntax_problem(&path, message, None)),
-            };
+        let Compiled {
+            env,
+            includes,
+            options,
+            body_offset,
+        } = &*compiled;
+        let (includes, options, body_offset) = (includes, options, *body_offset);
         let name = path.to_string_lossy().into_owned();
-        let template = match env.template_from_named_str(&name, body) {
+        let body = header::split(&job.template.text, &job.overrides).map_or("", |(b, _, _)| b);
+        let template = match env.get_template(&name) {
             Ok(t) => t,
             Err(err) => {
                 let range = err.range().map(|r| shift(r, body_offset));
@@ -324,9 +340,9 @@ impl Renderer {
                         text,
                         spans,
                         offset: body_offset,
-                        includes: &includes,
+                        includes,
                     };
-                    return finish(&ctx, job, &options, raw);
+                    return finish(&ctx, job, options, raw);
                 }
                 Ok(_) => break,
                 Err(err) => {
@@ -362,6 +378,50 @@ impl Renderer {
             spans: Vec::new(),
             problems: undefined,
         }
+    }
+
+    /// The template of `job` compiled (once per distinct template text, options and include
+    /// directories), or its syntax problem.
+    fn compile(&self, job: &RenderJob) -> Result<Arc<Compiled>, Problem> {
+        let path = &job.template.path;
+        let key = format!(
+            "{}\0{:?}\0{:?}\0{}",
+            path.display(),
+            job.overrides,
+            job.search_paths,
+            job.template.text
+        );
+        let cache = |m: &Mutex<HashMap<String, Arc<Compiled>>>| {
+            m.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .cloned()
+        };
+        if let Some(compiled) = cache(&self.compiled) {
+            return Ok(compiled);
+        }
+        let (body, options, body_offset) = header::split(&job.template.text, &job.overrides)
+            .map_err(|message| syntax_problem(path, message, Some(0..0)))?;
+        let (mut env, includes) =
+            env::template_environment(&self.base, &options, job, &self.overlay)
+                .map_err(|message| syntax_problem(path, message, None))?;
+        let name = path.to_string_lossy().into_owned();
+        env.add_template_owned(name, body.to_string())
+            .map_err(|err| {
+                let range = err.range().map(|r| shift(r, body_offset));
+                syntax_problem(path, err_message(&err), range)
+            })?;
+        let compiled = Arc::new(Compiled {
+            env,
+            includes,
+            options,
+            body_offset,
+        });
+        self.compiled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, compiled.clone());
+        Ok(compiled)
     }
 
     /// Evaluates a `when:`-style expression for one host: `Ok(None)` when its outcome depends

@@ -20,7 +20,7 @@ pub struct FirewallEvent {
     pub kind: EventKind,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// A zone change (`reloaded` is decided when the host's firewall is assembled).
     Op(FirewallOp),

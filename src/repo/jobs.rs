@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What a destination path holds, by Fedora's (and upstream's) standard locations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ConfigKind {
     DovecotMain,
     /// Any other file under `/etc/dovecot/`: a candidate for the main file's `!include`s.

@@ -13,7 +13,7 @@ use crate::source::{FileId, Span};
 use std::ops::Range;
 
 /// One output piece and its origin in a template file.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Piece {
     pub out: Range<usize>,
     pub file: FileId,

@@ -33,6 +33,7 @@ use crate::render::{self, Fleet, Renderer, UNKNOWN_PLACEHOLDER};
 use crate::source::{FileId, Overlay, SourceDb, Span};
 use crate::Outcome;
 use indexmap::IndexMap;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -250,6 +251,11 @@ fn build_fleet(
 /// Runs the config rules over each host's rendered files.
 /// `#` directives that survive rendering are applied here, on the rendered file, through
 /// `suppressor` (they count as written on the template line they come from).
+///
+/// Hosts whose inputs are equal — the same rendered files from the same templates with the same
+/// variable origins, the same firewall changes, the same trusted networks — get one model and
+/// one rule run; the findings carry all of their names. In a fleet most hosts of a group render
+/// alike, so the work grows with the number of distinct hosts, not of hosts.
 fn check_hosts(
     loaded: &mut Loaded,
     settings: &Settings,
@@ -266,26 +272,32 @@ fn check_hosts(
             Some((run[0].host, range))
         })
         .collect();
+    // Each host's firewall changes in task order (one pass, not one per host).
+    let mut events: HashMap<usize, Vec<firewall::FirewallEvent>> = HashMap::new();
+    for e in &loaded.firewall {
+        events.entry(e.host).or_default().push(e.clone());
+    }
     // Hosts with files, and hosts whose only mail configuration is firewall tasks.
     let with_files: std::collections::HashSet<usize> = runs.iter().map(|(h, _)| *h).collect();
     let mut hosts: Vec<(usize, std::ops::Range<usize>)> = runs;
-    let mut only_tasks: Vec<usize> = loaded
-        .firewall
-        .iter()
-        .map(|e| e.host)
+    let mut only_tasks: Vec<usize> = events
+        .keys()
+        .copied()
         .filter(|h| !with_files.contains(h))
         .collect();
     only_tasks.sort_unstable();
-    only_tasks.dedup();
     hosts.extend(only_tasks.into_iter().map(|h| (h, 0..0)));
     hosts.sort_by_key(|(h, _)| *h);
+    let groups = group_hosts(loaded, settings, &events, hosts);
+    let no_events = Vec::new();
     let mut stock: Option<FileId> = None;
-    for (host, range) in hosts {
+    for group in groups {
+        let (host, range) = group[0].clone();
         let files: Vec<&RenderedFile> = loaded.files[range].iter().collect();
         let mail = build_host(
             &mut loaded.db,
             &loaded.fleet,
-            &loaded.firewall,
+            events.get(&host).unwrap_or(&no_events),
             &files,
             host,
             settings,
@@ -304,7 +316,10 @@ fn check_hosts(
             None => span,
         };
         suppressor.apply_with(&loaded.db, &mut found, rendered, origin);
-        let host_name = loaded.fleet.hosts()[host].name.clone();
+        let names: Vec<String> = group
+            .iter()
+            .map(|(h, _)| loaded.fleet.hosts()[*h].name.clone())
+            .collect();
         for d in found {
             if depends_on_unknown(&loaded.db, &d) {
                 continue;
@@ -320,11 +335,114 @@ fn check_hosts(
             {
                 d.fix = None;
             }
-            d.hosts = vec![host_name.clone()];
+            d.hosts = names.clone();
             out.push(d);
         }
     }
     out
+}
+
+/// What one host's checks read: equal inputs give equal findings (after mapping to templates).
+#[derive(PartialEq, Eq, Hash)]
+struct HostInput<'a> {
+    /// Per rendered file: destination, kind, template, text as the checks read it, and where
+    /// each piece comes from (not where it lands: a comment naming the host shifts the rest).
+    files: Vec<InputFile<'a>>,
+    /// Firewall changes: task order, handlers notified, the change.
+    firewall: Vec<(usize, &'a [String], &'a firewall::EventKind)>,
+    /// Trusted networks read from the host's variable, with where each is written.
+    trusted: Vec<(String, Span)>,
+}
+
+/// A rendered file as a host's checks read it: destination, kind, template, checked text,
+/// and its pieces' origins.
+type InputFile<'a> = (&'a str, ConfigKind, FileId, Cow<'a, str>, Vec<PieceOrigin>);
+
+/// A template piece's origin: file, source range, expression or literal, variable origins.
+type PieceOrigin = (
+    FileId,
+    std::ops::Range<usize>,
+    bool,
+    Option<Span>,
+    Option<Span>,
+);
+
+/// The text of a rendered file as far as the checks read it: a whole-line comment's words do
+/// not change any finding (`# Dovecot configuration for mx1.example.org`), so they are left out
+/// and the line kept as `#`. Comments with an `mxlint` directive, comments a `\` continuation
+/// runs into, Dovecot files with heredocs and XML keep every byte.
+fn checked_text(kind: ConfigKind, text: &str) -> Cow<'_, str> {
+    let prefixes: &[char] = match kind {
+        ConfigKind::DovecotMain | ConfigKind::DovecotInclude if !text.contains("<<") => &['#'],
+        ConfigKind::PostfixMaster | ConfigKind::PostfixMain | ConfigKind::FirewalldConf => &['#'],
+        ConfigKind::Fail2banJail | ConfigKind::Fail2banFile => &['#', ';'],
+        _ => return Cow::Borrowed(text),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut continued = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        let comment = body.starts_with(prefixes) && !continued && !line.contains("mxlint");
+        if comment {
+            out.push_str(&line[..line.len() - body.len()]);
+            out.push('#');
+            out.push_str(if line.ends_with("\r\n") {
+                "\r\n"
+            } else if line.ends_with('\n') {
+                "\n"
+            } else {
+                ""
+            });
+        } else {
+            out.push_str(line);
+        }
+        continued = line.trim_end().ends_with('\\');
+    }
+    Cow::Owned(out)
+}
+
+/// Hosts (with their file ranges) grouped by equal inputs, groups in order of their first host.
+fn group_hosts(
+    loaded: &Loaded,
+    settings: &Settings,
+    events: &HashMap<usize, Vec<firewall::FirewallEvent>>,
+    hosts: Vec<(usize, std::ops::Range<usize>)>,
+) -> Vec<Vec<(usize, std::ops::Range<usize>)>> {
+    let mut groups: IndexMap<HostInput<'_>, Vec<(usize, std::ops::Range<usize>)>> = IndexMap::new();
+    for (host, range) in hosts {
+        let files = loaded.files[range.clone()]
+            .iter()
+            .map(|f| {
+                let pieces = f
+                    .map
+                    .pieces
+                    .iter()
+                    .map(|p| (p.file, p.src.clone(), p.expression, p.origin, p.value))
+                    .collect();
+                let text = checked_text(f.kind, loaded.db.file(f.file).text());
+                (f.dest.as_str(), f.kind, f.source, text, pieces)
+            })
+            .collect();
+        let firewall = events
+            .get(&host)
+            .map(|evs| {
+                evs.iter()
+                    .map(|e| (e.order, e.notify.as_slice(), &e.kind))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let trusted = match &settings.fail2ban.trusted_networks_var {
+            Some(var) => trusted_from_var(&loaded.fleet, host, var),
+            None => Vec::new(),
+        };
+        let input = HostInput {
+            files,
+            firewall,
+            trusted,
+        };
+        groups.entry(input).or_default().push((host, range));
+    }
+    groups.into_values().collect()
 }
 
 /// The distribution's main `dovecot.conf`, for hosts whose repository renders only `conf.d/`
@@ -768,4 +886,88 @@ pub(crate) fn trusted_from_var(fleet: &Fleet, host: usize, var: &str) -> Vec<(St
         }
     }
     out
+}
+
+#[cfg(test)]
+mod grouping_tests {
+    use super::*;
+
+    #[test]
+    fn whole_line_comments_are_left_out_of_the_checked_text() {
+        let text = "# Dovecot for mx1.example.org\n  # indented\r\nprotocols = imap # inline\n# mxlint: disable=MX301\n";
+        assert_eq!(
+            checked_text(ConfigKind::DovecotMain, text),
+            "#\n  #\r\nprotocols = imap # inline\n# mxlint: disable=MX301\n"
+        );
+        // fail2ban's `;` comments too; a comment a continuation runs into is kept.
+        assert_eq!(
+            checked_text(
+                ConfigKind::Fail2banJail,
+                "; host a\n[x]\nv = 1 \\\n# part\n"
+            ),
+            "#\n[x]\nv = 1 \\\n# part\n"
+        );
+        // Heredocs and XML keep every byte.
+        let heredoc = "# a\nx = <<EOF\n# data\nEOF\n";
+        assert_eq!(checked_text(ConfigKind::DovecotMain, heredoc), heredoc);
+        let xml = "<!-- a -->\n<zone/>\n";
+        assert_eq!(checked_text(ConfigKind::FirewalldZone, xml), xml);
+    }
+
+    /// Hosts that differ only in a comment naming them share one rule run; the finding lists
+    /// them all, in inventory order, and the output equals a host-by-host run's.
+    #[test]
+    fn hosts_rendering_alike_share_one_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |name: &str, text: &str| {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("hosts.ini", "[mail]\nmx[1:5]\n");
+        write("host_vars/mx3.yml", "vsz: 2G\n");
+        write(
+            "site.yml",
+            "- hosts: mail\n  tasks:\n    - template:\n        src: d.j2\n        dest: /etc/dovecot/dovecot.conf\n",
+        );
+        write(
+            "d.j2",
+            "# for {{ inventory_hostname }}\nprotocols = imap\n{% if vsz is defined %}default_vsz_limit = {{ vsz }}\n{% endif %}",
+        );
+        let options = RepoOptions {
+            inventory: vec![root.join("hosts.ini")],
+            playbooks: vec![root.join("site.yml")],
+            ..RepoOptions::default()
+        };
+        let settings = Settings::default();
+        let loaded = load(root, &options);
+        let mut events: HashMap<usize, Vec<firewall::FirewallEvent>> = HashMap::new();
+        for e in &loaded.firewall {
+            events.entry(e.host).or_default().push(e.clone());
+        }
+        let hosts: Vec<(usize, std::ops::Range<usize>)> = loaded
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.host, i..i + 1))
+            .collect();
+        let groups = group_hosts(&loaded, &settings, &events, hosts);
+        let names: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|(h, _)| loaded.fleet.hosts()[*h].name.as_str())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(names, [vec!["mx1", "mx2", "mx4", "mx5"], vec!["mx3"]]);
+        let outcome = crate::check_repo(root, &options, &settings);
+        let found: Vec<(&str, Vec<&str>)> = outcome
+            .diagnostics
+            .iter()
+            .map(|d| (d.rule.code, d.hosts.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(found, [("MX301", vec!["mx1", "mx2", "mx4", "mx5"])]);
+    }
 }
