@@ -1124,6 +1124,18 @@ mod tests {
     }
 
     #[test]
+    fn progress_only_for_people_on_a_terminal() {
+        use CheckFormat::*;
+        for format in [Human, Concise] {
+            assert!(shows_progress(true, format));
+            assert!(!shows_progress(false, format));
+        }
+        for format in [Json, Sarif, Github] {
+            assert!(!shows_progress(true, format));
+        }
+    }
+
+    #[test]
     fn did_you_mean() {
         let codes = |q: &str| -> Vec<&str> { similar_rules(q).iter().map(|r| r.code).collect() };
         assert!(codes("MX3O1").contains(&"MX301"));
