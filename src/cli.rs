@@ -14,6 +14,7 @@ use crate::source::SourceDb;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const EXIT_STATUS: &str = "\
 Exit status:
@@ -38,6 +39,9 @@ pub enum Command {
     /// Check an Ansible repository (every template for every host) or Dovecot config files
     #[command(after_help = EXIT_STATUS)]
     Check(CheckArgs),
+    /// Merge the JSON outputs of `check --shard K/N` runs into one report, as a single run
+    #[command(after_help = MERGE_HELP)]
+    Merge(MergeArgs),
     /// Print a template as the repository renders it for one host
     Render(RenderArgs),
     /// List every rule: code, name, default severity and summary
@@ -100,6 +104,53 @@ pub struct ExplainArgs {
     pub format: ShowFormat,
 }
 
+const MERGE_HELP: &str = "\
+Run every shard of the same check with `--format json` (in a CI matrix, one job per shard),
+then merge their outputs in the same checkout:
+
+  mxlint check --shard 1/3 --format json -o shard-1.json
+  mxlint check --shard 2/3 --format json -o shard-2.json
+  mxlint check --shard 3/3 --format json -o shard-3.json
+  mxlint merge shard-*.json --format sarif -o mxlint.sarif
+
+The merged report equals a single run's: findings, the hosts they list (in inventory order),
+unused suppressions (MX001, an entry used in any shard is used), the summary and the exit status.
+
+Exit status:
+  0  no findings at or above the fail level of the shards' runs (or --fail-level, --exit-zero)
+  1  findings at or above that fail level
+  2  an input is unreadable, not a shard output, from another run (another mxlint version, N,
+     paths, inventory or fail level), a shard is missing or given twice, or a file the
+     findings point into changed since; or the shards could not check a file";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON outputs of `mxlint check --shard K/N --format json`, one per shard K
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Lowest severity that makes the merge fail (exit 1) [default: the shards' fail level]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_level: Option<Level>,
+    /// Exit 0 even when there are findings (errors still exit 2)
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Report only findings this baseline file (from `check --write-baseline`) does not list
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Never color the output (also: NO_COLOR set to anything)
+    #[arg(long)]
+    pub no_color: bool,
+    /// Write the report to FILE (replaced atomically) instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// After the report, count findings per rule (as `check --statistics`)
+    #[arg(long)]
+    pub statistics: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// An Ansible repository (a directory) or Dovecot config files [default: .]
@@ -150,6 +201,15 @@ pub struct CheckArgs {
     /// `runs[0].properties.statistics`)
     #[arg(long)]
     pub statistics: bool,
+    /// Check only shard K of N of the hosts (contiguous blocks in inventory order, within
+    /// --limit), for a CI matrix; `mxlint merge` joins the shards' `--format json` outputs
+    #[arg(
+        long,
+        value_name = "K/N",
+        value_parser = crate::shard::Shard::parse,
+        conflicts_with_all = ["fix", "diff", "baseline", "write_baseline"]
+    )]
+    pub shard: Option<crate::shard::Shard>,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -208,8 +268,7 @@ impl AnsibleArgs {
             limit: self.limit.clone(),
             extra_vars: self.extra_vars.clone(),
             playbooks: self.playbooks.iter().map(under_root).collect(),
-            facts: None,
-            dest_kinds: Vec::new(),
+            ..crate::repo::RepoOptions::default()
         }
     }
 }
@@ -344,12 +403,16 @@ pub enum RunError {
     /// `--fix` undid its own changes (they made things worse).
     #[error("{0}")]
     Fix(String),
+    /// `mxlint merge` inputs that do not make one run.
+    #[error(transparent)]
+    Merge(#[from] crate::report::merge::MergeError),
 }
 
 /// Runs one command.
 pub fn run(cli: Cli) -> Result<Status, RunError> {
     match cli.command {
         Command::Check(args) => check(&args),
+        Command::Merge(args) => merge(&args),
         Command::Render(args) => render(&args),
         Command::Rules => with_stdout(|out| report::rules::write_list(out, rules::ALL)),
         Command::Rule { rule } => rule_doc(&rule),
@@ -399,7 +462,15 @@ fn with_stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<S
 }
 
 fn check(args: &CheckArgs) -> Result<Status, RunError> {
-    let targets = targets_or_here(&args.paths);
+    let mut targets = targets_or_here(&args.paths);
+    let given: Vec<String> = targets
+        .iter()
+        .map(|t| t.to_string_lossy().into_owned())
+        .collect();
+    if args.shard.is_some_and(|s| s.index != 1) {
+        // Plain files have no hosts: shard 1 checks them for the whole run.
+        targets.retain(|t| crate::is_repo_target(t));
+    }
     let overrides = Overrides {
         dovecot_version: args.config.dovecot_version,
         min_vsz_limit: args.min_vsz_limit,
@@ -408,12 +479,25 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
         fail_level: args.fail_level.map(Severity::from),
     };
     let config = config::resolve(&args.config.source(), &targets, &overrides)?;
+    let bar = Arc::new(ProgressBarState::default());
+    let progress = if shows_progress(io::stderr().is_terminal(), args.format) {
+        let bar = Arc::clone(&bar);
+        crate::repo::Progress::new(move |done, total| bar.update(done, total))
+    } else {
+        crate::repo::Progress::default()
+    };
     let run = || {
-        crate::check_targets(
+        let outcome = crate::check_targets(
             &targets,
-            |root| args.ansible.options_with(root, &config.settings),
+            |root| crate::repo::RepoOptions {
+                shard: args.shard,
+                progress: progress.clone(),
+                ..args.ansible.options_with(root, &config.settings)
+            },
             &config.settings,
-        )
+        );
+        bar.clear();
+        outcome
     };
     let mut outcome = run();
     if args.unsafe_fixes && !args.fix && !args.diff {
@@ -429,28 +513,56 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     if args.fix {
         outcome = apply_fixes(run, outcome, args.unsafe_fixes)?;
     }
-    report::sort(&mut outcome.diagnostics);
+    report::sort(&outcome.db, &mut outcome.diagnostics);
     apply_baseline(args, &targets, &mut outcome)?;
 
-    let terminal = args.output.is_none() && io::stdout().is_terminal();
+    let shard = args.shard.map(|shard| report::json::ShardRunInfo {
+        shard,
+        fail_level: config.fail_level,
+        exit_zero: args.exit_zero,
+        targets: given,
+    });
+    let spec = ReportSpec {
+        format: args.format,
+        statistics: args.statistics,
+        no_color: args.no_color,
+        output: args.output.as_deref(),
+        shard: shard.as_ref(),
+    };
+    write_report(&spec, &outcome)?;
+    Ok(status(&outcome, config.fail_level, args.exit_zero))
+}
+
+/// How `check` and `merge` print their report.
+struct ReportSpec<'a> {
+    format: CheckFormat,
+    statistics: bool,
+    no_color: bool,
+    output: Option<&'a Path>,
+    /// With `--shard`: what the JSON report adds for `merge`.
+    shard: Option<&'a report::json::ShardRunInfo>,
+}
+
+/// Writes the report to stdout or `--output` (atomically).
+fn write_report(spec: &ReportSpec, outcome: &crate::Outcome) -> io::Result<()> {
+    let terminal = spec.output.is_none() && io::stdout().is_terminal();
     let options = HumanOptions {
-        color: terminal && !args.no_color && no_color_unset(),
+        color: terminal && !spec.no_color && no_color_unset(),
         links: terminal,
     };
     let mut err = io::stderr().lock();
-    match &args.output {
+    match spec.output {
         Some(path) => {
             let mut report = Vec::new();
-            write_check_report(&mut report, &mut err, args, &outcome, options)?;
-            write_atomically(path, &report)?;
+            write_check_report(&mut report, &mut err, spec, outcome, options)?;
+            write_atomically(path, &report)
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            write_check_report(&mut out, &mut err, args, &outcome, options)?;
-            out.flush()?;
+            write_check_report(&mut out, &mut err, spec, outcome, options)?;
+            out.flush()
         }
     }
-    Ok(status(&outcome, config.fail_level, args.exit_zero))
 }
 
 /// The report in the chosen format, then the `--statistics` table for the text formats (JSON
@@ -458,21 +570,115 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
 fn write_check_report(
     out: &mut dyn Write,
     err: &mut dyn Write,
-    args: &CheckArgs,
+    spec: &ReportSpec,
     outcome: &crate::Outcome,
     options: HumanOptions,
 ) -> io::Result<()> {
-    match args.format {
+    match spec.format {
         CheckFormat::Human => report::human::write(out, err, outcome, options)?,
         CheckFormat::Concise => report::concise::write(out, err, outcome)?,
         CheckFormat::Github => report::github::write(out, outcome)?,
-        CheckFormat::Json => return report::json::write(out, outcome, args.statistics),
-        CheckFormat::Sarif => return report::sarif::write(out, outcome, args.statistics),
+        CheckFormat::Json => {
+            return match spec.shard {
+                Some(info) => report::json::write_shard(out, outcome, spec.statistics, info),
+                None => report::json::write(out, outcome, spec.statistics),
+            }
+        }
+        CheckFormat::Sarif => return report::sarif::write(out, outcome, spec.statistics),
     }
-    if args.statistics {
+    if spec.statistics {
         report::write_statistics(out, &outcome.diagnostics)?;
     }
     Ok(())
+}
+
+/// `mxlint merge`: the shards' JSON outputs as one run's report (see [`report::merge`]).
+fn merge(args: &MergeArgs) -> Result<Status, RunError> {
+    let mut inputs = Vec::new();
+    for path in &args.files {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            report::merge::MergeError(format!("cannot read {}: {e}", path.display()))
+        })?;
+        inputs.push((path.clone(), text));
+    }
+    let merged = report::merge::merge(&inputs)?;
+    let mut outcome = merged.outcome;
+    if let Some(path) = &args.baseline {
+        let existing = crate::baseline::load(path)?;
+        let base = match merged.targets.as_slice() {
+            [dir] if Path::new(dir).is_dir() => PathBuf::from(dir),
+            _ => PathBuf::from("."),
+        };
+        outcome.baselined +=
+            crate::baseline::filter(&outcome.db, &mut outcome.diagnostics, &existing, &base);
+    }
+    let spec = ReportSpec {
+        format: args.format,
+        statistics: args.statistics,
+        no_color: args.no_color,
+        output: args.output.as_deref(),
+        shard: None,
+    };
+    write_report(&spec, &outcome)?;
+    let fail_level = args.fail_level.map_or(merged.fail_level, Severity::from);
+    Ok(status(
+        &outcome,
+        fail_level,
+        args.exit_zero || merged.exit_zero,
+    ))
+}
+
+/// Fleets smaller than this finish before a progress bar would tell anything.
+const PROGRESS_MIN_HOSTS: usize = 50;
+
+/// Whether a check may draw a progress bar: only for people (human or concise output) watching
+/// a terminal on stderr; never into a pipe, a file or a machine format.
+fn shows_progress(stderr_is_terminal: bool, format: CheckFormat) -> bool {
+    stderr_is_terminal && matches!(format, CheckFormat::Human | CheckFormat::Concise)
+}
+
+/// The progress bar of a check, fed by [`crate::repo::Progress`]: a new bar for each
+/// repository of at least [`PROGRESS_MIN_HOSTS`] hosts, cleared before the report prints.
+#[derive(Default)]
+struct ProgressBarState(std::sync::Mutex<Option<indicatif::ProgressBar>>);
+
+impl ProgressBarState {
+    fn update(&self, done: usize, total: usize) {
+        let mut bar = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if done == 0 {
+            if let Some(old) = bar.take() {
+                old.finish_and_clear();
+            }
+            if total >= PROGRESS_MIN_HOSTS {
+                *bar = Some(new_progress_bar(total));
+            }
+        }
+        if let Some(bar) = &*bar {
+            bar.set_position(done as u64);
+        }
+    }
+
+    fn clear(&self) {
+        let mut bar = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bar) = bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn new_progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} checking hosts [{bar:30}] {pos}/{len} ({elapsed})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// Replaces `path` with `bytes` atomically: a temporary file in the same directory, then a
@@ -914,6 +1120,18 @@ mod tests {
         ] {
             let err = Cli::try_parse_from(argv).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{argv:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn progress_only_for_people_on_a_terminal() {
+        use CheckFormat::*;
+        for format in [Human, Concise] {
+            assert!(shows_progress(true, format));
+            assert!(!shows_progress(false, format));
+        }
+        for format in [Json, Sarif, Github] {
+            assert!(!shows_progress(true, format));
         }
     }
 

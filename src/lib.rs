@@ -37,6 +37,7 @@ pub mod render;
 pub mod repo;
 pub mod report;
 pub mod rules;
+pub mod shard;
 pub mod source;
 pub mod suggest;
 pub mod suppress;
@@ -53,6 +54,14 @@ pub struct Outcome {
     pub errors: Vec<FileError>,
     /// Findings dropped because a baseline file lists them (`--baseline`).
     pub baselined: usize,
+    /// What each repository check covered (hosts, used suppressions), in target order.
+    pub repos: Vec<repo::RepoRun>,
+}
+
+/// Whether `check` reads `path` as an Ansible repository (a directory, unless it is a fail2ban
+/// directory such as `/etc/fail2ban`) rather than as plain configuration.
+pub fn is_repo_target(path: &Path) -> bool {
+    path.is_dir() && (repo::is_ansible_repo(path) || !plain::is_fail2ban_dir(path))
 }
 
 /// Checks each target: a directory as an Ansible repository ([`repo::check_repo`], with the
@@ -75,9 +84,7 @@ pub fn check_targets_with_overlay(
     settings: &config::Settings,
 ) -> Outcome {
     // A fail2ban directory (`/etc/fail2ban`) is a plain target; other directories are repositories.
-    let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets
-        .iter()
-        .partition(|p| p.is_dir() && (repo::is_ansible_repo(p) || !plain::is_fail2ban_dir(p)));
+    let (dirs, files): (Vec<&Path>, Vec<&Path>) = targets.iter().partition(|p| is_repo_target(p));
     let mut outcome = Outcome {
         db: SourceDb::with_overlay(overlay),
         ..Outcome::default()
@@ -93,8 +100,9 @@ pub fn check_targets_with_overlay(
             });
             continue;
         }
-        let mut found = repo::check_repo_into(&mut outcome.db, dir, &options, settings);
+        let (mut found, run) = repo::check_repo_run(&mut outcome.db, dir, &options, settings);
         outcome.diagnostics.append(&mut found);
+        outcome.repos.push(run);
     }
     let first_file = outcome.db.len();
     let (hosts, errors) = plain::load_hosts(&mut outcome.db, &files, settings);
@@ -122,12 +130,12 @@ pub fn check_repo(
     settings: &config::Settings,
 ) -> Outcome {
     let mut db = SourceDb::new();
-    let diagnostics = repo::check_repo_into(&mut db, root, options, settings);
+    let (diagnostics, run) = repo::check_repo_run(&mut db, root, options, settings);
     Outcome {
         db,
         diagnostics,
-        errors: Vec::new(),
-        baselined: 0,
+        repos: vec![run],
+        ..Outcome::default()
     }
 }
 

@@ -460,6 +460,11 @@ impl Suppressor {
         Self::default()
     }
 
+    /// The rule entries (in the files users edit) that suppressed a finding so far.
+    pub fn used(&self) -> impl Iterator<Item = Span> + '_ {
+        self.used.iter().copied()
+    }
+
     /// Drops the findings a directive in their primary file covers.
     pub fn apply(&mut self, db: &SourceDb, diagnostics: &mut Vec<Diagnostic>) {
         self.apply_with(db, diagnostics, |_| true, |span| span);

@@ -125,7 +125,7 @@ fn the_incident_repository_reports_at_the_template_lines_with_host_lists() {
     let codes: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
     assert_eq!(
         codes,
-        ["MX302", "MX301", "MX401", "MX502", "MX503"],
+        ["MX302", "MX301", "MX502", "MX503", "MX401"],
         "{found:#?}"
     );
     let template = "roles/dovecot/templates/dovecot.conf.j2";
@@ -154,14 +154,14 @@ fn the_incident_repository_reports_at_the_template_lines_with_host_lists() {
     );
 
     // Port 587: master.cf enables submission (line 8), the firewall tasks open smtp and imaps.
-    let (_, path, line, hosts) = &found[2];
+    let (_, path, line, hosts) = &found[4];
     assert!(
         path.ends_with("roles/postfix/templates/master.cf.j2"),
         "{path}"
     );
     assert_eq!(*line, 8);
     assert_eq!(hosts, &ALL_HOSTS);
-    let mx401 = &json["diagnostics"][2];
+    let mx401 = &json["diagnostics"][4];
     let message = mx401["message"].as_str().unwrap();
     assert!(
         message.contains("587/tcp") && message.contains("`FedoraServer`"),
@@ -178,7 +178,7 @@ fn the_incident_repository_reports_at_the_template_lines_with_host_lists() {
     );
 
     // The self-ban: the dovecot jail's own ignoreip (line 16) drops the admin networks.
-    for (i, code) in [(3, "MX502"), (4, "MX503")] {
+    for (i, code) in [(2, "MX502"), (3, "MX503")] {
         let (c, path, line, hosts) = &found[i];
         assert_eq!(c, code);
         assert!(
@@ -188,7 +188,7 @@ fn the_incident_repository_reports_at_the_template_lines_with_host_lists() {
         assert_eq!(*line, 16);
         assert_eq!(hosts, &ALL_HOSTS);
     }
-    let mx502 = &json["diagnostics"][3];
+    let mx502 = &json["diagnostics"][2];
     let message = mx502["message"].as_str().unwrap();
     assert!(
         message.contains("198.51.100.0/24") && message.contains("2001:db8:100::/48"),
@@ -607,7 +607,7 @@ fn config_severity_per_file_ignores_inventory_and_playbooks_apply_to_repositorie
         })
         .collect();
     let expected: Vec<(String, String)> =
-        [("MX401", "error"), ("MX502", "info"), ("MX503", "style")]
+        [("MX502", "info"), ("MX503", "style"), ("MX401", "error")]
             .iter()
             .map(|(c, s)| (c.to_string(), s.to_string()))
             .collect();

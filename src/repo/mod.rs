@@ -56,6 +56,56 @@ pub struct RepoOptions {
     pub facts: Option<String>,
     /// `dest-kinds:` of `.mxlint.yml`.
     pub dest_kinds: Vec<(String, String)>,
+    /// `--shard K/N`: check only block K of the hosts in scope (see [`crate::shard`]).
+    pub shard: Option<crate::shard::Shard>,
+    /// Told how many hosts are checked as the run goes.
+    pub progress: Progress,
+}
+
+/// Told `(hosts done, hosts to check)` as a check goes: once with 0 done when the hosts are
+/// known (before rendering), then after each host's rules ran. The CLI draws a progress bar
+/// with it; the library only calls it. A parallel pipeline calls it from any thread.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Arc<dyn Fn(usize, usize) + Send + Sync>>);
+
+impl Progress {
+    pub fn new(report: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+        Progress(Some(Arc::new(report)))
+    }
+
+    pub(crate) fn report(&self, done: usize, total: usize) {
+        if let Some(report) = &self.0 {
+            report(done, total);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(..)"
+        } else {
+            "Progress(None)"
+        })
+    }
+}
+
+/// The hosts one run covers: every host in scope (the inventory's, in inventory order, within
+/// `--limit`) and the positions among them this run checks (all of them, or its `--shard`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostScope {
+    pub hosts: Vec<String>,
+    pub checked: std::ops::Range<usize>,
+}
+
+/// What a repository check covered, beside its findings: for merging `--shard` outputs.
+#[derive(Clone, Debug, Default)]
+pub struct RepoRun {
+    pub root: PathBuf,
+    pub scope: HostScope,
+    /// Suppression entries (in the files users edit) that suppressed a finding: another shard
+    /// may report as unused (MX001) an entry this one used.
+    pub used_suppressions: Vec<Span>,
 }
 
 /// One rendered file of one host.
@@ -79,6 +129,7 @@ pub struct Loaded {
     /// firewalld changes and reloads the tasks make, per host in task order.
     pub firewall: Vec<firewall::FirewallEvent>,
     pub diagnostics: Vec<Diagnostic>,
+    pub scope: HostScope,
 }
 
 /// Checks the Ansible repository at `root`, reading its files into `db`.
@@ -88,6 +139,16 @@ pub fn check_repo_into(
     options: &RepoOptions,
     settings: &Settings,
 ) -> Vec<Diagnostic> {
+    check_repo_run(db, root, options, settings).0
+}
+
+/// [`check_repo_into`], also telling which hosts it checked and which suppressions it used.
+pub fn check_repo_run(
+    db: &mut SourceDb,
+    root: &Path,
+    options: &RepoOptions,
+    settings: &Settings,
+) -> (Vec<Diagnostic>, RepoRun) {
     let mut options = options.clone();
     options.facts = settings.facts.clone();
     options.dest_kinds = settings.dest_kinds.clone();
@@ -95,7 +156,12 @@ pub fn check_repo_into(
     let mut loaded = load_into(std::mem::take(db), root, &options);
     let mut suppressor = crate::suppress::Suppressor::new();
     let mut findings = std::mem::take(&mut loaded.diagnostics);
-    findings.extend(check_hosts(&mut loaded, settings, &mut suppressor));
+    findings.extend(check_hosts(
+        &mut loaded,
+        settings,
+        &mut suppressor,
+        &options.progress,
+    ));
     findings.retain(|d| settings.selection.enabled(d.rule));
     // Directives in the files users edit (templates, tasks, vars, static files), applied to
     // the findings once they point there.
@@ -113,7 +179,25 @@ pub fn check_repo_into(
     suppressor.apply_with(&loaded.db, &mut findings, is_user_file, |span| span);
     findings.extend(suppressor.report(&loaded.db, user_files, &settings.selection));
     *db = loaded.db;
-    merge_hosts(findings)
+    let mut findings = merge_hosts(findings);
+    // Hosts in inventory order, whatever order plays selected them in: shards merge to this.
+    let position: HashMap<&str, usize> = loaded
+        .scope
+        .hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
+    for d in &mut findings {
+        d.hosts
+            .sort_by_key(|h| position.get(h.as_str()).copied().unwrap_or(usize::MAX));
+    }
+    let run = RepoRun {
+        root: root.to_path_buf(),
+        scope: loaded.scope,
+        used_suppressions: suppressor.used().collect(),
+    };
+    (findings, run)
 }
 
 /// Reads the repository and renders every template job for every host.
@@ -144,7 +228,12 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         }
     }
     let fleet = build_fleet(&mut db, &inventory, &playbook_dir, &facts, &mut diagnostics);
-    let limit = options.limit.as_deref().map(|p| inventory.select(p));
+    let scope = host_scope(&inventory, options);
+    let limit = match options.shard {
+        Some(_) => Some(scope.hosts[scope.checked.clone()].to_vec()),
+        None => options.limit.as_deref().map(|p| inventory.select(p)),
+    };
+    options.progress.report(0, scope.checked.len());
     let renderer = Renderer::with_overlay(db.overlay().clone());
     let mut session = jobs::Session {
         db: &mut db,
@@ -175,7 +264,26 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         files,
         firewall,
         diagnostics,
+        scope,
     }
+}
+
+/// The inventory's hosts within `--limit`, in inventory order, and the block `--shard` checks.
+fn host_scope(inventory: &Inventory, options: &RepoOptions) -> HostScope {
+    let limit: Option<std::collections::HashSet<String>> = options
+        .limit
+        .as_deref()
+        .map(|p| inventory.select(p).into_iter().collect());
+    let hosts: Vec<String> = inventory
+        .host_names()
+        .filter(|h| limit.as_ref().is_none_or(|l| l.contains(*h)))
+        .map(str::to_string)
+        .collect();
+    let checked = options
+        .shard
+        .unwrap_or(crate::shard::Shard::ALL)
+        .range(hosts.len());
+    HostScope { hosts, checked }
 }
 
 /// The playbooks to read: the given ones, else root playbooks that no other one imports.
@@ -260,6 +368,7 @@ fn check_hosts(
     loaded: &mut Loaded,
     settings: &Settings,
     suppressor: &mut crate::suppress::Suppressor,
+    progress: &Progress,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Files are sorted by host: each host's files are one run.
@@ -288,6 +397,9 @@ fn check_hosts(
     only_tasks.sort_unstable();
     hosts.extend(only_tasks.into_iter().map(|h| (h, 0..0)));
     hosts.sort_by_key(|(h, _)| *h);
+    // Hosts without mail files have nothing to check: they count as done from the start.
+    let total = loaded.scope.checked.len();
+    let mut done = total.saturating_sub(hosts.len());
     let groups = group_hosts(loaded, settings, &events, hosts);
     let no_events = Vec::new();
     let mut stock: Option<FileId> = None;
@@ -338,7 +450,10 @@ fn check_hosts(
             d.hosts = names.clone();
             out.push(d);
         }
+        done += group.len();
+        progress.report(done.min(total), total);
     }
+    progress.report(total, total);
     out
 }
 
@@ -651,8 +766,7 @@ fn outcome_of(loaded: Loaded, diagnostics: Vec<Diagnostic>) -> Outcome {
     Outcome {
         db: loaded.db,
         diagnostics,
-        errors: Vec::new(),
-        baselined: 0,
+        ..Outcome::default()
     }
 }
 

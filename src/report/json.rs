@@ -6,12 +6,16 @@
 //! their includes). With `--statistics` a `statistics` array (`code`, `name`, `count`,
 //! `fixable`, most frequent first) follows `summary`; without it the key is absent. Adding
 //! fields is compatible; renaming or removing one bumps `version`.
+//!
+//! A `check --shard K/N` run adds what `mxlint merge` needs ([`ShardSection`] under `shard`,
+//! and each diagnostic's primary `label`); a plain run has neither key.
 
 use super::{path_of, Statistic, Summary};
 use crate::diagnostic::{Applicability, Diagnostic, FileError};
 use crate::source::{SourceDb, Span};
 use crate::Outcome;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The schema version of this format.
@@ -26,6 +30,44 @@ pub struct Report<'a> {
     pub summary: JsonSummary,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statistics: Option<Vec<Statistic>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardSection>,
+}
+
+/// What one shard of a `--shard K/N` run tells `mxlint merge`, beyond its findings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardSection {
+    pub index: usize,
+    pub count: usize,
+    /// The run's `--fail-level` (the config file's, or the flag's) and `--exit-zero`.
+    pub fail_level: String,
+    pub exit_zero: bool,
+    /// The paths given to `check`, as given.
+    pub targets: Vec<String>,
+    /// Per repository checked: its hosts in scope and the block this shard checked.
+    pub repos: Vec<ShardRepo>,
+    /// Every file the shard read (the merged `summary.files` counts their union).
+    pub files: Vec<String>,
+    /// Suppression entries that suppressed a finding here (another shard's MX001 on one of
+    /// them is dropped).
+    pub used_suppressions: Vec<Range>,
+    /// The text (secrets masked) of files findings point into that are not on disk as read:
+    /// rendered outputs, stock files.
+    pub sources: BTreeMap<String, String>,
+    /// FNV-1a (hex) of the other files findings point into, which `merge` reads from disk and
+    /// checks against.
+    pub digests: BTreeMap<String, String>,
+}
+
+/// One repository of a shard: how many hosts are in scope (and a fingerprint of their names
+/// in inventory order), and which of them, from position `first` on, this shard checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardRepo {
+    pub path: String,
+    pub hosts: usize,
+    pub fingerprint: String,
+    pub first: usize,
+    pub checked: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -43,13 +85,16 @@ pub struct JsonDiagnostic<'a> {
     pub help: Option<&'a str>,
     #[serde(flatten)]
     pub range: Range,
+    /// The primary label (shard output only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<&'a str>,
     pub hosts: &'a [String],
     pub related: Vec<Related<'a>>,
     pub fix: Option<JsonFix<'a>>,
 }
 
 /// Where a span is: path, start and (exclusive) end.
-#[derive(Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Range {
     pub path: String,
     pub line: usize,
@@ -137,7 +182,113 @@ pub fn report(outcome: &Outcome) -> Report<'_> {
             fixable_unsafe: summary.fixable_unsafe,
         },
         statistics: None,
+        shard: None,
     }
+}
+
+/// The run-wide facts of a `--shard` run that the outcome does not hold.
+pub struct ShardRunInfo {
+    pub shard: crate::shard::Shard,
+    pub fail_level: crate::diagnostic::Severity,
+    pub exit_zero: bool,
+    pub targets: Vec<String>,
+}
+
+/// [`write`] for one shard of a `--shard K/N` run: the report plus what `mxlint merge` needs.
+pub fn write_shard(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    with_statistics: bool,
+    info: &ShardRunInfo,
+) -> io::Result<()> {
+    let mut report = report(outcome);
+    if with_statistics {
+        report.statistics = Some(super::statistics(&outcome.diagnostics));
+    }
+    for (json, d) in report.diagnostics.iter_mut().zip(&outcome.diagnostics) {
+        json.label = Some(&d.primary.message);
+    }
+    report.shard = Some(shard_section(outcome, info));
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+fn shard_section(outcome: &Outcome, info: &ShardRunInfo) -> ShardSection {
+    let db = &outcome.db;
+    let repos = outcome
+        .repos
+        .iter()
+        .map(|run| ShardRepo {
+            path: run.root.to_string_lossy().into_owned(),
+            hosts: run.scope.hosts.len(),
+            fingerprint: format!("{:016x}", crate::shard::fnv1a(&run.scope.hosts)),
+            first: run.scope.checked.start,
+            checked: run.scope.hosts[run.scope.checked.clone()].to_vec(),
+        })
+        .collect();
+    let mut files: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (id, _) in db.files() {
+        let path = path_of(db, id);
+        if seen.insert(path.clone()) {
+            files.push(path);
+        }
+    }
+    let mut used: Vec<Range> = outcome
+        .repos
+        .iter()
+        .flat_map(|run| run.used_suppressions.iter().map(|s| range(db, *s)))
+        .collect();
+    used.sort();
+    used.dedup();
+    let (sources, digests) = referenced_texts(outcome);
+    ShardSection {
+        index: info.shard.index,
+        count: info.shard.count,
+        fail_level: info.fail_level.as_str().to_string(),
+        exit_zero: info.exit_zero,
+        targets: info.targets.clone(),
+        repos,
+        files,
+        used_suppressions: used,
+        sources,
+        digests,
+    }
+}
+
+/// The files findings point into: the masked text of those not on disk as read, the digest of
+/// the others.
+fn referenced_texts(outcome: &Outcome) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let db = &outcome.db;
+    let mut ids: Vec<crate::source::FileId> = Vec::new();
+    for d in &outcome.diagnostics {
+        ids.push(d.primary.span.file);
+        ids.extend(d.related.iter().map(|l| l.span.file));
+        if let Some(fix) = &d.fix {
+            ids.extend(fix.edits.iter().map(|e| e.span.file));
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let (mut sources, mut digests) = (BTreeMap::new(), BTreeMap::new());
+    for id in ids {
+        let file = db.file(id);
+        let text = file.text();
+        let on_disk = !db.is_builtin(id)
+            && std::fs::read_to_string(file.path()).is_ok_and(|disk| disk == text);
+        if on_disk {
+            digests.insert(path_of(db, id), digest(text));
+        } else {
+            let shown = crate::redact::mask_secrets(text).unwrap_or_else(|| text.to_string());
+            sources.insert(path_of(db, id), shown);
+        }
+    }
+    (sources, digests)
+}
+
+/// The digest `merge` compares a file on disk against.
+pub fn digest(text: &str) -> String {
+    format!("{:016x}", crate::shard::fnv1a([text]))
 }
 
 fn diagnostic<'a>(db: &SourceDb, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
@@ -148,6 +299,7 @@ fn diagnostic<'a>(db: &SourceDb, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         message: &d.message,
         help: d.help.as_deref(),
         range: range(db, d.primary.span),
+        label: None,
         hosts: &d.hosts,
         related: d
             .related
@@ -172,7 +324,7 @@ fn diagnostic<'a>(db: &SourceDb, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
     }
 }
 
-fn range(db: &SourceDb, span: Span) -> Range {
+pub(crate) fn range(db: &SourceDb, span: Span) -> Range {
     let (start, end) = db.range(span);
     Range {
         path: path_of(db, span.file),

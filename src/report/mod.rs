@@ -16,6 +16,7 @@ pub mod explain;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod merge;
 pub mod rules;
 pub mod sarif;
 pub mod show;
@@ -238,9 +239,33 @@ pub fn write_statistics(out: &mut dyn Write, diagnostics: &[Diagnostic]) -> io::
     write_table(out, &["COUNT", "CODE", "NAME", "FIXABLE"], &rows)
 }
 
-/// Sorts findings by file, position and code, the order every format prints them in.
-pub fn sort(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+/// Sorts findings by file path, position and code (then message and labels), the order every
+/// format prints them in. Paths, not the order files were read in: a `--shard` run reads
+/// another subset in another order, and its merged findings must come out as a single run's.
+/// Each fix's edits are put in the same order, for the same reason (hosts of one finding may
+/// contribute edits in any order).
+pub fn sort(db: &SourceDb, diagnostics: &mut [Diagnostic]) {
+    let place = |span: Span| (path_of(db, span.file), span.start(), span.end());
+    for d in diagnostics.iter_mut() {
+        if let Some(fix) = &mut d.fix {
+            fix.edits
+                .sort_by_cached_key(|e| (place(e.span), e.replacement.clone()));
+        }
+    }
+    diagnostics.sort_by_cached_key(|d| {
+        let related: Vec<_> = d
+            .related
+            .iter()
+            .map(|l| (place(l.span), l.message.clone()))
+            .collect();
+        (
+            place(d.primary.span),
+            d.rule.code,
+            d.message.clone(),
+            d.primary.message.clone(),
+            related,
+        )
+    });
 }
 
 /// Left-aligned columns two spaces apart; the last column is not padded.
