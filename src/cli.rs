@@ -226,7 +226,7 @@ pub struct AnsibleArgs {
     /// Extra variables as for ansible-playbook: KEY=VALUE, @FILE or YAML/JSON; repeatable
     #[arg(short = 'e', long = "extra-vars", value_name = "VARS")]
     pub extra_vars: Vec<String>,
-    /// Playbook to read; repeatable [default: every playbook in the repository root]
+    /// Playbook to read; repeatable [default: the playbooks in the repository root and playbooks/ that no other playbook imports]
     #[arg(long = "playbook", value_name = "FILE")]
     pub playbooks: Vec<PathBuf>,
 }

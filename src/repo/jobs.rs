@@ -103,7 +103,7 @@ pub(crate) struct Session<'a> {
     pub project: &'a Project,
     pub inventory: &'a Inventory,
     pub extra: &'a Vars,
-    pub limit: Option<&'a [String]>,
+    pub limit: Option<&'a std::collections::HashSet<String>>,
     pub dest_kinds: &'a [(String, String)],
     pub diagnostics: &'a mut Vec<Diagnostic>,
     pub files: Vec<RenderedFile>,
@@ -198,7 +198,7 @@ impl Session<'_> {
         let selected = self.inventory.select(&pattern);
         selected
             .iter()
-            .filter(|name| self.limit.is_none_or(|l| l.contains(name)))
+            .filter(|name| self.limit.is_none_or(|l| l.contains(name.as_str())))
             .filter_map(|name| self.fleet.host_index(name))
             .collect()
     }

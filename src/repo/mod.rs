@@ -229,9 +229,12 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
     }
     let fleet = build_fleet(&mut db, &inventory, &playbook_dir, &facts, &mut diagnostics);
     let scope = host_scope(&inventory, options);
-    let limit = match options.shard {
-        Some(_) => Some(scope.hosts[scope.checked.clone()].to_vec()),
-        None => options.limit.as_deref().map(|p| inventory.select(p)),
+    let limit: Option<std::collections::HashSet<String>> = match options.shard {
+        Some(_) => Some(scope.hosts[scope.checked.clone()].iter().cloned().collect()),
+        None => options
+            .limit
+            .as_deref()
+            .map(|p| inventory.select(p).into_iter().collect()),
     };
     options.progress.report(0, scope.checked.len());
     let renderer = Renderer::with_overlay(db.overlay().clone());
@@ -242,7 +245,7 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         project: &project,
         inventory: &inventory,
         extra: &extra,
-        limit: limit.as_deref(),
+        limit: limit.as_ref(),
         dest_kinds: &options.dest_kinds,
         diagnostics: &mut diagnostics,
         files: Vec::new(),

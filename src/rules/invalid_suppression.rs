@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     code: "MX002",
     name: "invalid-suppression",
     severity: Severity::Warning,
-    summary: "a `mxlint",
+    summary: "a `mxlint:` comment that cannot be read: no `=`, unknown rule, typo, empty list",
     doc: include_str!("../../rules/MX002.md"),
     fatal: false,
     check: super::found_by_stage,
