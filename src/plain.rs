@@ -133,10 +133,14 @@ fn add(
             host.dovecot = Some(crate::model::dovecot::load(db, path, settings)?);
         }
         PlainKind::Fail2ban if path.is_dir() => {
-            host.fail2ban = Some(crate::model::fail2ban::load_dir(db, path, settings)?);
+            host.fail2ban = Some(std::sync::Arc::new(crate::model::fail2ban::load_dir(
+                db, path, settings,
+            )?));
         }
         PlainKind::Fail2ban => {
-            host.fail2ban = Some(crate::model::fail2ban::load_file(db, path, settings)?);
+            host.fail2ban = Some(std::sync::Arc::new(crate::model::fail2ban::load_file(
+                db, path, settings,
+            )?));
         }
         PlainKind::FirewalldZone | PlainKind::FirewalldService => {
             let file = read_source(db, path)?;

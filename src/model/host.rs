@@ -13,7 +13,8 @@ pub struct MailHost {
     pub dovecot: Option<DovecotConfig>,
     /// From `master.cf` (with `main.cf` when there is one).
     pub postfix: Option<PostfixModel>,
-    pub fail2ban: Option<Fail2banConfig>,
+    /// Shared by hosts whose fail2ban files read alike.
+    pub fail2ban: Option<std::sync::Arc<Fail2banConfig>>,
     /// Only for hosts whose firewalld the repository manages: a firewalld task, a
     /// `firewall-cmd` command or a zone file applies to the host.
     pub firewall: Option<FirewallHost>,

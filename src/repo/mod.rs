@@ -405,7 +405,14 @@ fn check_hosts(
     let mut done = total.saturating_sub(hosts.len());
     let groups = group_hosts(loaded, settings, &events, hosts);
     let no_events = Vec::new();
-    let mut stock: Option<FileId> = None;
+    let mut shared = Shared::default();
+    // Where each rendered file is: a shared model's spans may lie in another host's files.
+    let by_file: HashMap<FileId, usize> = loaded
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.file, i))
+        .collect();
     for group in groups {
         let (host, range) = group[0].clone();
         let files: Vec<&RenderedFile> = loaded.files[range].iter().collect();
@@ -416,8 +423,11 @@ fn check_hosts(
             &files,
             host,
             settings,
-            &mut stock,
+            &mut shared,
         );
+        let stock = shared.stock;
+        let all_files = &loaded.files;
+        let file_of = |id: FileId| by_file.get(&id).map(|&i| &all_files[i]);
         let mut found = crate::rules::check(&crate::rules::Context::for_host(&mail, settings));
         if let Some(config) = &mail.dovecot {
             let notes = config.document.notes.iter().filter(
@@ -425,8 +435,8 @@ fn check_hosts(
             );
             found.extend(not_rendered_includes(notes));
         }
-        let rendered = |id: FileId| files.iter().any(|f| f.file == id && f.file != f.source);
-        let origin = |span: Span| match files.iter().find(|f| f.file == span.file) {
+        let rendered = |id: FileId| file_of(id).is_some_and(|f| f.file != f.source);
+        let origin = |span: Span| match file_of(span.file) {
             Some(f) => f.map.map(span),
             None => span,
         };
@@ -439,11 +449,10 @@ fn check_hosts(
             if depends_on_unknown(&loaded.db, &d) {
                 continue;
             }
-            let mut d = map_to_templates(&files, d);
+            let mut d = map_to_templates(file_of, d);
             // A fix may only touch files on disk: never rendered text or the assumed stock file.
-            let virtual_file = |id: FileId| {
-                Some(id) == stock || files.iter().any(|f| f.file == id && f.file != f.source)
-            };
+            let virtual_file =
+                |id: FileId| Some(id) == stock || file_of(id).is_some_and(|f| f.file != f.source);
             if d.fix
                 .as_ref()
                 .is_some_and(|fix| fix.edits.iter().any(|e| virtual_file(e.span.file)))
@@ -475,6 +484,14 @@ struct HostInput<'a> {
 /// A rendered file as a host's checks read it: destination, kind, template, checked text,
 /// and its pieces' origins.
 type InputFile<'a> = (&'a str, ConfigKind, FileId, Cow<'a, str>, Vec<PieceOrigin>);
+
+/// Where a rendered file's pieces come from, without where they land.
+fn piece_origins(map: &map::SpanMap) -> Vec<PieceOrigin> {
+    map.pieces
+        .iter()
+        .map(|p| (p.file, p.src.clone(), p.expression, p.origin, p.value))
+        .collect()
+}
 
 /// A template piece's origin: file, source range, expression or literal, variable origins.
 type PieceOrigin = (
@@ -531,12 +548,7 @@ fn group_hosts(
         let files = loaded.files[range.clone()]
             .iter()
             .map(|f| {
-                let pieces = f
-                    .map
-                    .pieces
-                    .iter()
-                    .map(|p| (p.file, p.src.clone(), p.expression, p.origin, p.value))
-                    .collect();
+                let pieces = piece_origins(&f.map);
                 let text = checked_text(f.kind, loaded.db.file(f.file).text());
                 (f.dest.as_str(), f.kind, f.source, text, pieces)
             })
@@ -614,16 +626,31 @@ fn depends_on_unknown(db: &SourceDb, d: &Diagnostic) -> bool {
             .any(|l| line(l.span).contains(UNKNOWN_PLACEHOLDER))
 }
 
-fn map_to_templates(files: &[&RenderedFile], mut d: Diagnostic) -> Diagnostic {
+fn map_to_templates<'a>(
+    file_of: impl Fn(FileId) -> Option<&'a RenderedFile>,
+    mut d: Diagnostic,
+) -> Diagnostic {
     let spans: Vec<Span> = std::iter::once(d.primary.span)
         .chain(d.related.iter().map(|l| l.span))
         .collect();
     for span in spans {
-        if let Some(f) = files.iter().find(|f| f.file == span.file) {
+        if let Some(f) = file_of(span.file) {
             d = f.map.apply(d);
         }
     }
     d
+}
+
+/// A fail2ban tree as its model reads it: per file, its path under `/etc/fail2ban`, its checked
+/// text and its pieces' origins.
+type Fail2banKey = Vec<(String, String, Vec<PieceOrigin>)>;
+
+/// What the hosts of one check share: the assumed stock `dovecot.conf`, and one fail2ban model
+/// per distinct fail2ban tree (a fleet's jail files differ by site, not by host).
+#[derive(Default)]
+pub(crate) struct Shared {
+    stock: Option<FileId>,
+    fail2ban: HashMap<Fail2banKey, Arc<crate::model::fail2ban::Fail2banConfig>>,
 }
 
 /// One diagnostic per distinct finding, listing every host it occurs on (in host order).
@@ -820,7 +847,6 @@ pub fn host_model(
         .host_index(host)
         .ok_or_else(|| format!("host `{host}` is not in the inventory"))?;
     let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == index).collect();
-    let mut stock = None;
     let mail = build_host(
         &mut loaded.db,
         &loaded.fleet,
@@ -828,7 +854,7 @@ pub fn host_model(
         &files,
         index,
         settings,
-        &mut stock,
+        &mut Shared::default(),
     );
     if mail.dovecot.is_none()
         && mail.postfix.is_none()
@@ -842,8 +868,9 @@ pub fn host_model(
     Ok((loaded.db, mail))
 }
 
-/// Assembles one host's mail stack from its rendered files and firewall tasks. `stock` caches
-/// the assumed stock dovecot.conf for repositories that render only `conf.d/` files.
+/// Assembles one host's mail stack from its rendered files and firewall tasks. `shared` keeps
+/// what hosts share: the assumed stock dovecot.conf for repositories that render only `conf.d/`
+/// files, and each distinct fail2ban tree's model.
 fn build_host(
     db: &mut SourceDb,
     fleet: &Fleet,
@@ -851,7 +878,7 @@ fn build_host(
     files: &[&RenderedFile],
     host: usize,
     settings: &Settings,
-    stock: &mut Option<FileId>,
+    shared: &mut Shared,
 ) -> MailHost {
     let of_kind = |kind: ConfigKind| files.iter().filter(move |f| f.kind == kind);
     // Dovecot: the main file, or the distribution's when only conf.d/ files are rendered.
@@ -863,7 +890,7 @@ fn build_host(
             .iter()
             .any(|(p, _)| p.starts_with("/etc/dovecot/conf.d")) =>
         {
-            let id = *stock.get_or_insert_with(|| stock_main(db, settings));
+            let id = *shared.stock.get_or_insert_with(|| stock_main(db, settings));
             let mut with_main = (*vfs).clone();
             with_main
                 .files
@@ -883,16 +910,35 @@ fn build_host(
         crate::model::postfix::model(&master, main_cf.as_ref())
     });
     // fail2ban: every file under /etc/fail2ban/, by its path there.
-    let tree: Vec<TreeFile> = files
+    let jail_files: Vec<&&RenderedFile> = files
         .iter()
         .filter(|f| matches!(f.kind, ConfigKind::Fail2banJail | ConfigKind::Fail2banFile))
+        .collect();
+    let tree: Vec<TreeFile> = jail_files
+        .iter()
         .map(|f| TreeFile {
             rel: fail2ban_rel(&f.dest),
             file: f.file,
         })
         .collect();
-    let fail2ban =
-        (!tree.is_empty()).then(|| crate::model::fail2ban::load_tree(db, &tree, settings));
+    let fail2ban = (!tree.is_empty()).then(|| {
+        // Equal trees (as the checks read them, from the same template pieces) give equal
+        // models, whose spans map to the same template lines.
+        let key: Fail2banKey = jail_files
+            .iter()
+            .zip(&tree)
+            .map(|(f, t)| {
+                let text = checked_text(f.kind, db.file(f.file).text()).into_owned();
+                (t.rel.clone(), text, piece_origins(&f.map))
+            })
+            .collect();
+        if let Some(model) = shared.fail2ban.get(&key) {
+            return model.clone();
+        }
+        let model = Arc::new(crate::model::fail2ban::load_tree(db, &tree, settings));
+        shared.fail2ban.insert(key, model.clone());
+        model
+    });
     // firewalld: managed when a task, command or zone file applies to the host.
     let zones: Vec<&&RenderedFile> = of_kind(ConfigKind::FirewalldZone).collect();
     let managed = !zones.is_empty() || events.iter().any(|e| e.host == host);

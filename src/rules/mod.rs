@@ -58,7 +58,7 @@ impl<'a> Context<'a> {
         Context {
             settings,
             dovecot: host.dovecot.as_ref(),
-            fail2ban: host.fail2ban.as_ref(),
+            fail2ban: host.fail2ban.as_deref(),
             trusted: &host.trusted,
             firewall: host.firewall.as_ref(),
             postfix: host.postfix.as_ref(),

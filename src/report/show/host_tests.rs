@@ -87,7 +87,7 @@ fn host(db: &mut SourceDb) -> MailHost {
         name: "mail01".into(),
         dovecot: Some(dovecot),
         postfix: Some(postfix),
-        fail2ban: Some(fail2ban),
+        fail2ban: Some(std::sync::Arc::new(fail2ban)),
         firewall: Some(firewall),
         trusted: vec![Trusted {
             network: Network::parse("198.51.100.0/24").unwrap(),
