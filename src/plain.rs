@@ -99,7 +99,10 @@ pub fn load_hosts(
             }
         }
         if let Some(master) = master {
-            host.postfix = Some(crate::model::postfix::model(&master, main.as_ref()));
+            host.postfix = Some(std::sync::Arc::new(crate::model::postfix::model(
+                &master,
+                main.as_ref(),
+            )));
         }
         host.trusted = crate::model::fail2ban::trusted_from_settings(settings);
         let empty = host.dovecot.is_none()

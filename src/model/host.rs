@@ -12,7 +12,8 @@ pub struct MailHost {
     pub name: String,
     pub dovecot: Option<DovecotConfig>,
     /// From `master.cf` (with `main.cf` when there is one).
-    pub postfix: Option<PostfixModel>,
+    /// Shared by hosts whose Postfix files read alike.
+    pub postfix: Option<std::sync::Arc<PostfixModel>>,
     /// Shared by hosts whose fail2ban files read alike.
     pub fail2ban: Option<std::sync::Arc<Fail2banConfig>>,
     /// Only for hosts whose firewalld the repository manages: a firewalld task, a

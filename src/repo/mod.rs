@@ -641,16 +641,18 @@ fn map_to_templates<'a>(
     d
 }
 
-/// A fail2ban tree as its model reads it: per file, its path under `/etc/fail2ban`, its checked
-/// text and its pieces' origins.
-type Fail2banKey = Vec<(String, String, Vec<PieceOrigin>)>;
+/// Files as a model reads them: per file, its path (under `/etc/fail2ban` for fail2ban), its
+/// checked text and its pieces' origins.
+type ModelKey = Vec<(String, String, Vec<PieceOrigin>)>;
 
-/// What the hosts of one check share: the assumed stock `dovecot.conf`, and one fail2ban model
-/// per distinct fail2ban tree (a fleet's jail files differ by site, not by host).
+/// What the hosts of one check share: the assumed stock `dovecot.conf`, and one fail2ban and
+/// one Postfix model per distinct set of their files (a fleet's jail files differ by site, not
+/// by host; master.cf often only by a comment naming the host).
 #[derive(Default)]
 pub(crate) struct Shared {
     stock: Option<FileId>,
-    fail2ban: HashMap<Fail2banKey, Arc<crate::model::fail2ban::Fail2banConfig>>,
+    fail2ban: HashMap<ModelKey, Arc<crate::model::fail2ban::Fail2banConfig>>,
+    postfix: HashMap<ModelKey, Arc<crate::model::postfix::PostfixModel>>,
 }
 
 /// One diagnostic per distinct finding, listing every host it occurs on (in host order).
@@ -901,13 +903,26 @@ fn build_host(
         None => None,
     };
     let dovecot = main.map(|main| crate::model::dovecot::load_virtual(db, main, settings, vfs));
-    // Postfix: master.cf decides the services; main.cf only narrows them.
-    let main_cf = of_kind(ConfigKind::PostfixMain)
-        .next_back()
-        .map(|f| crate::parse::postfix::parse_main_in(f.file, db.file(f.file).text()));
+    // Postfix: master.cf decides the services; main.cf only narrows them. Hosts whose two
+    // files read alike share one model.
+    let main_file = of_kind(ConfigKind::PostfixMain).next_back();
     let postfix = of_kind(ConfigKind::PostfixMaster).next_back().map(|f| {
+        let key: Vec<(String, String, Vec<PieceOrigin>)> = std::iter::once(f)
+            .chain(main_file)
+            .map(|f| {
+                let text = checked_text(f.kind, db.file(f.file).text()).into_owned();
+                (f.dest.clone(), text, piece_origins(&f.map))
+            })
+            .collect();
+        if let Some(model) = shared.postfix.get(&key) {
+            return model.clone();
+        }
+        let main_cf =
+            main_file.map(|m| crate::parse::postfix::parse_main_in(m.file, db.file(m.file).text()));
         let master = crate::parse::postfix::parse_master(f.file, db.file(f.file).text());
-        crate::model::postfix::model(&master, main_cf.as_ref())
+        let model = Arc::new(crate::model::postfix::model(&master, main_cf.as_ref()));
+        shared.postfix.insert(key, model.clone());
+        model
     });
     // fail2ban: every file under /etc/fail2ban/, by its path there.
     let jail_files: Vec<&&RenderedFile> = files
@@ -924,7 +939,7 @@ fn build_host(
     let fail2ban = (!tree.is_empty()).then(|| {
         // Equal trees (as the checks read them, from the same template pieces) give equal
         // models, whose spans map to the same template lines.
-        let key: Fail2banKey = jail_files
+        let key: ModelKey = jail_files
             .iter()
             .zip(&tree)
             .map(|(f, t)| {

@@ -61,7 +61,7 @@ impl<'a> Context<'a> {
             fail2ban: host.fail2ban.as_deref(),
             trusted: &host.trusted,
             firewall: host.firewall.as_ref(),
-            postfix: host.postfix.as_ref(),
+            postfix: host.postfix.as_deref(),
         }
     }
 

@@ -145,7 +145,7 @@ fn write_requirements(
     host: &MailHost,
     settings: &Settings,
 ) -> io::Result<()> {
-    let needs = requirements(host.dovecot.as_ref(), host.postfix.as_ref());
+    let needs = requirements(host.dovecot.as_ref(), host.postfix.as_deref());
     if needs.is_empty() {
         return Ok(());
     }

@@ -234,7 +234,7 @@ pub fn host_json<'a>(db: &SourceDb, host: &'a MailHost, settings: &Settings) -> 
             .as_ref()
             .map(|d| dovecot_json(db, &host.name, d)),
         postfix: host.postfix.as_ref().map(|p| postfix_json(db, p)),
-        requirements: requirements(host.dovecot.as_ref(), host.postfix.as_ref())
+        requirements: requirements(host.dovecot.as_ref(), host.postfix.as_deref())
             .iter()
             .map(|r| requirement_json(db, r, host.firewall.as_ref(), settings))
             .collect(),

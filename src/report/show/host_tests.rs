@@ -86,7 +86,7 @@ fn host(db: &mut SourceDb) -> MailHost {
     MailHost {
         name: "mail01".into(),
         dovecot: Some(dovecot),
-        postfix: Some(postfix),
+        postfix: Some(std::sync::Arc::new(postfix)),
         fail2ban: Some(std::sync::Arc::new(fail2ban)),
         firewall: Some(firewall),
         trusted: vec![Trusted {
@@ -263,10 +263,10 @@ fn json_without_dovecot_has_no_dovecot_keys_and_null_parts() {
     let master = db.add("master.cf", MASTER.into());
     let host = MailHost {
         name: "master.cf".into(),
-        postfix: Some(crate::model::postfix::model(
+        postfix: Some(std::sync::Arc::new(crate::model::postfix::model(
             &crate::parse::postfix::parse_master(master, MASTER),
             None,
-        )),
+        ))),
         ..MailHost::default()
     };
     let value = json_of(&db, &host);
