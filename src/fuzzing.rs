@@ -25,8 +25,11 @@ use std::sync::Arc;
 /// The directory every fuzzed file pretends to live in; it must not exist.
 const DIR: &str = "/nonexistent-mxlint-fuzz";
 
+/// What a fuzz target runs on one input.
+pub type Entry = fn(&[u8]);
+
 /// Every target: its name (the directory under `fuzz/corpus/`) and its entry.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("dovecot_parse", dovecot_parse),
     ("fail2ban_parse", fail2ban_parse),
     ("postfix_master", postfix_master),

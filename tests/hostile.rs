@@ -363,7 +363,7 @@ fn a_billion_laughs_alias_bomb_is_refused() {
         let items = vec![format!("*{prev}"); 10].join(", ");
         text.push_str(&format!("{name}: &{name} [{items}]\n"));
     }
-    text.push_str(&format!("j: [{}]\n", vec!["*i"; 10].join(", ")));
+    text.push_str(&format!("j: [{}]\n", ["*i"; 10].join(", ")));
     let dir = repo(&[("group_vars/all.yml", text.as_bytes())]);
     let run = check(dir.path());
     assert!(run.out.contains("alias expansion exceeds"), "{}", run.out);
