@@ -20,7 +20,7 @@ use crate::rules::check_dovecot;
 use crate::source::{FileId, SourceDb, Span};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The directory every fuzzed file pretends to live in; it must not exist.
 const DIR: &str = "/nonexistent-mxlint-fuzz";
@@ -151,7 +151,11 @@ pub fn render(data: &[u8]) {
         },
         0,
     );
-    let _ = Renderer::new().render(&fleet(), &job);
+    // One renderer for every input, as a run has: `Renderer::new` leaks its filter names
+    // (`Box::leak`), which LeakSanitizer would report once per input.
+    static RENDERER: OnceLock<(Renderer, Fleet)> = OnceLock::new();
+    let (renderer, fleet) = RENDERER.get_or_init(|| (Renderer::new(), fleet()));
+    let _ = renderer.render(fleet, &job);
 }
 
 fn node(value: Y) -> Node {
