@@ -27,6 +27,8 @@ pub mod config;
 pub mod diagnostic;
 pub mod explain;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lsp;
 pub mod model;
 pub mod net;

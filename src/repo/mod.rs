@@ -315,7 +315,13 @@ fn playbooks(root: &Path, options: &RepoOptions, overlay: &Overlay) -> Vec<PathB
         }
         found.push(path);
     }
+    let candidates = found.clone();
     found.retain(|p| !imported.contains(&canonical(p)));
+    if found.is_empty() {
+        // Every playbook imports another: a cycle with no root. Read them all, so the cycle is
+        // reported instead of the repository passing unchecked.
+        return candidates;
+    }
     found
 }
 

@@ -237,6 +237,23 @@ impl Inventory {
         (inv, out)
     }
 
+    /// Reads one INI inventory from `text` (registered in `db` as `path`), without touching the
+    /// disk and without adjacent `group_vars/`: the entry of the `inventory_ini` fuzz target.
+    #[doc(hidden)]
+    pub fn from_ini_text(
+        db: &mut SourceDb,
+        path: &Path,
+        text: String,
+    ) -> (Inventory, Vec<Diagnostic>) {
+        let file = db.add(path, text);
+        let text = db.file(file).shared_text();
+        let mut out = Vec::new();
+        let mut b = Builder::new();
+        ini::read(&mut b, file, &text, &mut out);
+        b.reconcile();
+        (Inventory::finish(b), out)
+    }
+
     fn finish(b: Builder) -> Inventory {
         let (mut hosts, mut groups, host_index, group_index) = b.into_parts();
         set_depths(&mut groups);

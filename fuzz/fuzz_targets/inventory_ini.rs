@@ -1,0 +1,6 @@
+//! inventory_ini: see `mxlint::fuzzing::inventory_ini` (shared with the corpus replay test, tests/fuzz_corpus.rs).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mxlint::fuzzing::inventory_ini(data));

@@ -1,0 +1,6 @@
+//! postfix_main: see `mxlint::fuzzing::postfix_main` (shared with the corpus replay test, tests/fuzz_corpus.rs).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mxlint::fuzzing::postfix_main(data));

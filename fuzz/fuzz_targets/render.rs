@@ -1,0 +1,6 @@
+//! render: see `mxlint::fuzzing::render` (shared with the corpus replay test, tests/fuzz_corpus.rs).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mxlint::fuzzing::render(data));

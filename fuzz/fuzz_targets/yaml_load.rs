@@ -1,0 +1,6 @@
+//! yaml_load: see `mxlint::fuzzing::yaml_load` (shared with the corpus replay test, tests/fuzz_corpus.rs).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| mxlint::fuzzing::yaml_load(data));
