@@ -500,6 +500,17 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
         outcome
     };
     let mut outcome = run();
+    // As ansible-playbook: a --limit that selects no host is an error, not a silent pass.
+    if let Some(pattern) = &args.ansible.limit {
+        if let Some(empty) = outcome.repos.iter().find(|r| r.scope.hosts.is_empty()) {
+            writeln!(
+                io::stderr().lock(),
+                "error: --limit `{pattern}` matches no host of the inventory of {}: nothing would be checked",
+                empty.root.display()
+            )?;
+            return Ok(Status::Error);
+        }
+    }
     if args.unsafe_fixes && !args.fix && !args.diff {
         writeln!(
             io::stderr().lock(),

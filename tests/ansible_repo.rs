@@ -214,6 +214,16 @@ fn limit_and_extra_vars_work_like_ansible_playbook() {
         .collect();
     assert_eq!(eu.len(), 1, "{eu:#?}");
     assert_eq!(eu[0].3, ["imap01.eu.example.org", "imap02.eu.example.org"]);
+    // A pattern that selects nothing is an error (ansible-playbook refuses it too), not a
+    // silent pass of a check that looked at nothing.
+    mxlint()
+        .args(["check", "-l", "imap_mars"])
+        .arg(example())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--limit `imap_mars` matches no host of the inventory",
+        ));
     let negated = findings(&check_json(&example(), &["--limit", "mail:!imap_eu"]));
     assert!(negated
         .iter()
