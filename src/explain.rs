@@ -753,19 +753,14 @@ fn connect_failed(line: &str) -> Option<Explanation> {
     })
 }
 
-/// The firewalld service that opens a mail port (the portable name for 587).
+/// The firewalld service that opens a mail port: the name every version knows
+/// (`smtp-submission` for 587), from the catalogue.
 fn mail_port_service(port: u16) -> Option<&'static str> {
-    Some(match port {
-        25 => "smtp",
-        465 => "smtps",
-        587 => "smtp-submission",
-        143 => "imap",
-        993 => "imaps",
-        110 => "pop3",
-        995 => "pop3s",
-        4190 => "managesieve",
-        _ => return None,
-    })
+    let name = crate::model::firewall::catalogue::mail_service_for_port(
+        crate::config::FirewalldVersion::V1_3,
+        port,
+    );
+    (!name.is_empty()).then_some(name)
 }
 
 /// A port as logs write it: a number, or an /etc/services name (`submission`).
