@@ -6,7 +6,7 @@
 //! (`True`, `'<<'`).
 
 /// The `template` task's syntax options (doc fragment `template_common.py`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TemplateOptions {
     pub trim_blocks: bool,
     pub lstrip_blocks: bool,
@@ -36,7 +36,7 @@ impl Default for TemplateOptions {
 }
 
 /// `newline_sequence`: what every newline of the template text becomes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum NewlineSequence {
     #[default]
     Lf,

@@ -10,9 +10,12 @@
 //! Renderer::new() -> Renderer                                   // once; Send + Sync
 //! Renderer::with_overlay(Overlay) -> Renderer                   // includes, lookups read it first
 //! Fleet::new(hosts: Vec<Host>, groups: IndexMap<String, Vec<String>>) -> Fleet
-//! Renderer::render(&self, &Fleet, &RenderJob) -> RenderOutcome  // one template × one host
+//! Renderer::render(&self, &Fleet, &RenderJob) -> RenderOutcome  // one template × one host,
+//!                                                               // once per distinct input
 //! Renderer::eval_condition(&self, &Fleet, host, &Vars, expr) -> Result<Option<bool>, Problem>
 //! ```
+//!
+//! Hosts whose values agree for every name a template reads share one render ([`cache`]).
 //!
 //! [`RenderOutcome`] holds the text (`None` when Ansible would fail), [`OutputSpan`]s (output
 //! byte range → template file byte range) and [`Problem`]s. Problem messages never contain
@@ -43,6 +46,7 @@
 //! `'%s' % x`, list/dict mutation (`.append`) and errors from comparing unlike types
 //! (`1 > 'a'`) are minijinja's behaviour, not Python's.
 
+mod cache;
 mod dump;
 mod env;
 mod filters;
@@ -59,6 +63,7 @@ use crate::source::Overlay;
 use indexmap::IndexMap;
 use minijinja::{Environment, Error, ErrorKind, OutputSpanKind};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -136,7 +141,7 @@ pub struct TemplateSource {
 }
 
 /// Facts about the machine running Ansible that templates can read.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Controller {
     /// `template_host`: the controller's host name (`os.uname()[1]`).
     pub hostname: String,
@@ -260,7 +265,9 @@ pub struct Renderer {
     overlay: Overlay,
     /// Each template compiled once, by everything compiling reads (a fleet renders the same
     /// template for every host).
-    compiled: Mutex<HashMap<String, Arc<Compiled>>>,
+    compiled: Mutex<HashMap<u64, Vec<Arc<Compiled>>>>,
+    /// Outcomes by job and by the values the render read.
+    cache: cache::RenderCache,
 }
 
 /// A template compiled in its own environment (its syntax, its include directories).
@@ -269,6 +276,21 @@ struct Compiled {
     includes: env::Includes,
     options: header::Options,
     body_offset: usize,
+    /// What it was compiled from.
+    path: PathBuf,
+    text: Arc<str>,
+    overrides: TemplateOptions,
+    search_paths: Vec<PathBuf>,
+}
+
+impl Compiled {
+    /// Compiling `job`'s template would give this.
+    fn compiles(&self, job: &RenderJob) -> bool {
+        self.path == job.template.path
+            && (Arc::ptr_eq(&self.text, &job.template.text) || self.text == job.template.text)
+            && self.overrides == job.overrides
+            && self.search_paths == job.search_paths
+    }
 }
 
 impl Default for Renderer {
@@ -286,6 +308,7 @@ impl Renderer {
             vars_env,
             overlay: Overlay::default(),
             compiled: Mutex::default(),
+            cache: cache::RenderCache::default(),
         }
     }
 
@@ -298,19 +321,47 @@ impl Renderer {
         }
     }
 
-    /// Renders `job.template` for host `job.host` of `fleet`.
+    /// Renders `job.template` for host `job.host` of `fleet`: once per distinct input, as
+    /// [`cache`] describes.
     pub fn render(&self, fleet: &Fleet, job: &RenderJob) -> RenderOutcome {
-        let path = job.template.path.clone();
         let compiled = match self.compile(job) {
             Ok(compiled) => compiled,
             Err(problem) => return failed(problem),
         };
+        if let Some(outcome) = self.cache.get(fleet, job) {
+            return outcome;
+        }
+        let mut reads = value::Reads::default();
+        let outcome = self.render_compiled(fleet, job, &compiled, &mut reads);
+        self.cache.put(fleet, job, reads, &outcome);
+        outcome
+    }
+
+    /// A render that neither reads nor fills the cache.
+    #[cfg(test)]
+    pub(crate) fn render_uncached(&self, fleet: &Fleet, job: &RenderJob) -> RenderOutcome {
+        match self.compile(job) {
+            Ok(compiled) => self.render_compiled(fleet, job, &compiled, &mut Default::default()),
+            Err(problem) => failed(problem),
+        }
+    }
+
+    /// One render, noting in `reads` what it read of the host's scope.
+    fn render_compiled(
+        &self,
+        fleet: &Fleet,
+        job: &RenderJob,
+        compiled: &Compiled,
+        reads: &mut value::Reads,
+    ) -> RenderOutcome {
+        let path = job.template.path.clone();
         let Compiled {
             env,
             includes,
             options,
             body_offset,
-        } = &*compiled;
+            ..
+        } = compiled;
         let (includes, options, body_offset) = (includes, options, *body_offset);
         let name = path.to_string_lossy().into_owned();
         let body = header::split(&job.template.text, &job.overrides).map_or("", |(b, _, _)| b);
@@ -334,6 +385,7 @@ impl Renderer {
             let root = RootScope::root(&ctx, job.host);
             ctx.reset_emits();
             let result = template.render_with_spans(root);
+            reads.extend(ctx.take_reads());
             match result {
                 Ok((text, spans)) if undefined.is_empty() => {
                     let raw = RawOutput {
@@ -384,20 +436,19 @@ impl Renderer {
     /// directories), or its syntax problem.
     fn compile(&self, job: &RenderJob) -> Result<Arc<Compiled>, Problem> {
         let path = &job.template.path;
-        let key = format!(
-            "{}\0{:?}\0{:?}\0{}",
-            path.display(),
-            job.overrides,
-            job.search_paths,
-            job.template.text
-        );
-        let cache = |m: &Mutex<HashMap<String, Arc<Compiled>>>| {
-            m.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .cloned()
+        let key = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            path.hash(&mut h);
+            job.template.text.len().hash(&mut h);
+            std::hash::Hasher::finish(&h)
         };
-        if let Some(compiled) = cache(&self.compiled) {
+        let found = self
+            .compiled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .and_then(|same| same.iter().find(|c| c.compiles(job)).cloned());
+        if let Some(compiled) = found {
             return Ok(compiled);
         }
         let (body, options, body_offset) = header::split(&job.template.text, &job.overrides)
@@ -416,11 +467,17 @@ impl Renderer {
             includes,
             options,
             body_offset,
+            path: path.clone(),
+            text: job.template.text.clone(),
+            overrides: job.overrides.clone(),
+            search_paths: job.search_paths.clone(),
         });
         self.compiled
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, compiled.clone());
+            .entry(key)
+            .or_default()
+            .push(compiled.clone());
         Ok(compiled)
     }
 

@@ -12,7 +12,7 @@
 use super::{Fleet, Problem, ProblemKind, RenderJob, UNKNOWN_PLACEHOLDER};
 use crate::ansible::yaml::{Node, Value as Yaml};
 use crate::ansible::Vars;
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, Error, ErrorKind, State, Value};
 use std::collections::HashMap;
@@ -35,6 +35,50 @@ enum Note {
 enum Slot {
     InProgress,
     Done(Value),
+}
+
+/// The names one render looked up in its own host's scope.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Reads {
+    /// Through the template's scope (task vars visible).
+    pub top: IndexSet<String>,
+    /// Through `hostvars[inventory_hostname]`.
+    pub hostvars: IndexSet<String>,
+    /// The scope was enumerated: the render depends on every name.
+    pub whole_scope: bool,
+}
+
+impl Reads {
+    /// Adds what another pass of the same render read.
+    pub fn extend(&mut self, other: Reads) {
+        self.top.extend(other.top);
+        self.hostvars.extend(other.hostvars);
+        self.whole_scope |= other.whole_scope;
+    }
+
+    /// Each name with whether it was read through the template's scope.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, bool)> {
+        let top = self.top.iter().map(|n| (n.as_str(), true));
+        top.chain(self.hostvars.iter().map(|n| (n.as_str(), false)))
+    }
+}
+
+/// Magic variables whose value is the same for every host of a job.
+const MAGIC_FOR_EVERY_HOST: &[&str] = &[
+    "groups",
+    "hostvars",
+    "play_hosts",
+    "ansible_play_hosts",
+    "ansible_play_batch",
+    "ansible_play_hosts_all",
+    "omit",
+    "ansible_check_mode",
+    "ansible_diff_mode",
+    "ansible_facts",
+];
+
+pub(crate) fn is_magic_for_every_host(name: &str) -> bool {
+    MAGIC_FOR_EVERY_HOST.contains(&name)
 }
 
 /// Job facts the magic variables are made from.
@@ -65,6 +109,8 @@ pub(crate) struct RenderCtx {
     notes: Mutex<Vec<Note>>,
     touched_unknown: AtomicBool,
     emits: AtomicUsize,
+    /// Names this render looked up in its own host's scope (see [`super::cache`]).
+    reads: Mutex<Reads>,
     last_emit_native: AtomicBool,
     last_emit_omit: AtomicBool,
 }
@@ -107,9 +153,27 @@ impl RenderCtx {
             notes: Mutex::new(Vec::new()),
             touched_unknown: AtomicBool::new(false),
             emits: AtomicUsize::new(0),
+            reads: Mutex::default(),
             last_emit_native: AtomicBool::new(false),
             last_emit_omit: AtomicBool::new(false),
         })
+    }
+
+    /// What this render has read of its own host's scope so far.
+    pub fn take_reads(&self) -> Reads {
+        std::mem::take(&mut *self.reads.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn note_read(&self, name: &str, top: bool) {
+        let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
+        let set = if top {
+            &mut reads.top
+        } else {
+            &mut reads.hostvars
+        };
+        if !set.contains(name) {
+            set.insert(name.to_string());
+        }
     }
 
     pub fn reset_emits(&self) {
@@ -297,6 +361,9 @@ impl RootScope {
     fn lookup(self: &Arc<Self>, name: &str) -> Option<Value> {
         let ctx = &self.ctx;
         let current = self.host == ctx.host;
+        if current {
+            ctx.note_read(name, self.top);
+        }
         if current && self.top {
             if let Some(v) = self.template_var(name) {
                 return Some(v);
@@ -437,6 +504,10 @@ impl Object for RootScope {
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
+        if self.host == self.ctx.host {
+            let mut reads = self.ctx.reads.lock().unwrap_or_else(|e| e.into_inner());
+            reads.whole_scope = true;
+        }
         let host = &self.ctx.fleet.hosts()[self.host];
         Enumerator::Values(host.vars.keys().map(|k| Value::from(k.clone())).collect())
     }
