@@ -1,6 +1,7 @@
 //! report::human: miette's graphical rendering of each finding, then a summary line.
 //!
-//! Every file is wrapped once in an [`IndexedSource`], which answers miette's span reads with a
+//! Every file a finding points into is wrapped once (when first needed: a fleet's thousands of
+//! rendered files mostly have none) in an [`IndexedSource`], which answers miette's span reads with a
 //! binary search over the line starts `source.rs` already computed. miette's own source types
 //! rescan the file from byte 0 for every read, which made 2,000 findings on a 1 MB file take
 //! seconds (`docs/linter-conventions.md` §9.2).
@@ -59,10 +60,10 @@ pub fn write_file_errors(err: &mut dyn Write, errors: &[FileError]) -> io::Resul
     Ok(())
 }
 
-/// Renders single findings; holds one [`IndexedSource`] per file.
+/// Renders single findings; holds one [`IndexedSource`] per file it has shown.
 pub struct Renderer<'db> {
     db: &'db SourceDb,
-    sources: Vec<IndexedSource>,
+    sources: Vec<std::sync::OnceLock<IndexedSource>>,
     handler: GraphicalReportHandler,
 }
 
@@ -75,14 +76,17 @@ impl<'db> Renderer<'db> {
         };
         Renderer {
             db,
-            sources: db.files().map(|(_, f)| IndexedSource::new(f)).collect(),
+            sources: db.files().map(|_| std::sync::OnceLock::new()).collect(),
             handler: GraphicalReportHandler::new_themed(theme).with_links(options.links),
         }
     }
 
     /// One finding as text, ending with a blank line.
     pub fn render(&self, diagnostic: &Diagnostic) -> String {
-        let report = Report::new(diagnostic, &self.sources);
+        let file = diagnostic.primary.span.file;
+        let source =
+            self.sources[file.0 as usize].get_or_init(|| IndexedSource::new(self.db.file(file)));
+        let report = Report::new(diagnostic, source);
         let mut text = String::new();
         if self.handler.render_report(&mut text, &report).is_err() {
             // miette failed to read a span (a bug upstream of us): still say what was found.
@@ -120,9 +124,8 @@ struct Report<'a> {
 }
 
 impl<'a> Report<'a> {
-    fn new(diagnostic: &'a Diagnostic, sources: &'a [IndexedSource]) -> Self {
+    fn new(diagnostic: &'a Diagnostic, source: &'a IndexedSource) -> Self {
         let file = diagnostic.primary.span.file;
-        let source = &sources[file.0 as usize];
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             non_empty(&diagnostic.primary.message),
             source.displayable(diagnostic.primary.span),
