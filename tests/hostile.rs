@@ -210,11 +210,10 @@ fn jinja_nested_10k_deep_is_a_syntax_error() {
 }
 
 /// Left-associative chains (`x | f | f …`, `x.a.a …`, `x[0][0] …`, `x()() …`, `x + 1 + 1 …`,
-/// `x ~ 'y' ~ …`, `x is t is t …`) of 5,000 links overflow the stack (SIGABRT) in a debug
-/// build: minijinja 3's parser reads them in a loop without counting depth, then its code
-/// generator (`CodeGenerator::compile_expr`) recurses once per link. 2,000 links still pass.
+/// `x ~ 'y' ~ …`, `x is t is t …`) of 10,000 links overflowed the stack (SIGABRT): minijinja 3's
+/// parser reads them in a loop without counting depth, then its code generator recurses once
+/// per link. `render::guard` now refuses a tag deeper than 500 before minijinja sees it (MX101).
 #[test]
-#[ignore = "minijinja overflows the stack compiling long expression chains; needs a guard before compile"]
 fn jinja_chains_10k_long_end() {
     for link in [
         " | string",
@@ -228,6 +227,12 @@ fn jinja_chains_10k_long_end() {
         let dir = template(&format!("{{{{ x{} }}}}\n", link.repeat(10_000)));
         let run = check(dir.path());
         assert!(run.out.contains("templates/t.j2:1:"), "{link}: {}", run.out);
+        assert!(run.out.contains("MX101"), "{link}: {}", run.out);
+        assert!(
+            run.out.contains("mxlint refuses more than 500"),
+            "{link}: {}",
+            run.out
+        );
     }
 }
 
@@ -331,7 +336,7 @@ fn a_template_that_includes_itself_through_a_symlink_ends() {
 // ---- runaway templates and YAML ------------------------------------------------------------
 
 /// `{{ 'x' * 2**30 }}` and a loop of a billion iterations are refused at once; nested loops
-/// that would print 500 GB run out of fuel (about 18 s and 1.1 GB in a debug build).
+/// that would print 500 GB run out of fuel (about 1 s and 100 MB in a debug build).
 #[test]
 fn a_gigabyte_render_is_refused() {
     for (name, text) in [
@@ -353,13 +358,12 @@ fn a_gigabyte_render_is_refused() {
     }
 }
 
-/// Fuel counts instructions, not bytes, and the 64 MiB output cap (`MAX_OUTPUT_BYTES`) is only
-/// checked after minijinja's `render_with_spans` returns the whole text: a loop whose body is
-/// 4,000 bytes of raw text spends about 5 fuel per iteration, so it may write up to ~40 GB
-/// before the fuel runs out. Under the 2 GiB bound it aborts ("memory allocation of 2147483648
-/// bytes failed", SIGABRT) after about 5 s; unbounded it would exhaust the machine.
+/// Regression: the 64 MiB output cap (`MAX_OUTPUT_BYTES`) is only checked after minijinja's
+/// `render_with_spans` returns the whole text, and the fuel (one per instruction or per 64
+/// output bytes) allowed about 3.2 GB, so a loop with a 4,000-byte body aborted under the 2 GiB
+/// bound ("memory allocation of 2147483648 bytes failed"). The fuel now stops it at 256 MiB
+/// (about 4 s and 250 MB in a debug build).
 #[test]
-#[ignore = "render output is capped only after the render; needs a cap inside minijinja's output"]
 fn a_render_that_outgrows_its_fuel_is_refused() {
     let body = "x".repeat(4_000);
     let dir = template(&format!(
@@ -367,6 +371,30 @@ fn a_render_that_outgrows_its_fuel_is_refused() {
     ));
     let run = check(dir.path());
     assert!(run.out.contains("MX103"), "{}", run.out);
+    assert!(run.out.contains("writes too much"), "{}", run.out);
+    eprintln!("4 KB body: {:?}", run.elapsed);
+}
+
+/// Regression: each templated variable value renders with its own fuel and stays alive until
+/// the render ends, so twelve values of 200 MB each (only tested with `is defined`, which
+/// charges nothing to the template's own fuel) aborted under the 2 GiB bound. The templated
+/// values of one render are now capped at 64 MiB together.
+#[test]
+fn many_large_templated_variables_are_refused() {
+    let body = "x".repeat(4_000);
+    let vars: String = (0..12)
+        .map(|i| format!("v{i}: \"{{% for i in range(50000) %}}{body}{{% endfor %}}\"\n"))
+        .collect();
+    let text: String = (0..12)
+        .map(|i| format!("{{% if v{i} is defined %}}a{{% endif %}}\n"))
+        .collect();
+    let dir = repo(&[
+        ("group_vars/all.yml", vars.as_bytes()),
+        ("templates/t.j2", text.as_bytes()),
+    ]);
+    let run = check(dir.path());
+    assert!(run.out.contains("MX103"), "{}", run.out);
+    assert!(run.out.contains("pass 64 MiB"), "{}", run.out);
 }
 
 /// The classic billion laughs: nine levels of ten aliases (bad_repos.rs has an eight-level one

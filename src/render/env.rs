@@ -5,6 +5,7 @@
 //! so anything else is a clear "unknown filter" at the template line. Per render the base is
 //! cloned (cheap: filters are shared) to apply the template's syntax and include paths.
 
+use super::guard::{self, Delimiters, TooDeep};
 use super::header::TemplateOptions;
 use super::value::{is_omit, is_unknown, RootScope};
 use super::{
@@ -65,6 +66,7 @@ pub(crate) fn template_environment(
 ) -> Result<(Environment<'static>, Includes), String> {
     let mut env = base.clone();
     env.set_syntax(syntax(options).map_err(|e| super::err_message(&e))?);
+    let delimiters = Delimiters::of(env.syntax());
     let dirs = include_dirs(job);
     let includes: Includes = Arc::default();
     let seen = includes.clone();
@@ -76,12 +78,15 @@ pub(crate) fn template_environment(
                 seen.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(name.to_string(), path.clone());
-                return overlay.read_to_string(&path).map(Some).map_err(|_| {
+                let text = overlay.read_to_string(&path).map_err(|_| {
                     Error::new(
                         minijinja::ErrorKind::TemplateNotFound,
                         format!("cannot read template '{name}'"),
                     )
-                });
+                })?;
+                // Before minijinja compiles it, as for the template itself.
+                guard::check_template(&text, &delimiters).map_err(TooDeep::into_error)?;
+                return Ok(Some(text));
             }
         }
         Ok(None)

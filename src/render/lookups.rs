@@ -159,6 +159,8 @@ fn template(state: &State, scope: &Arc<RootScope>, terms: &[Value]) -> Result<Ve
             top: scope.top,
             emitter: false,
         });
+        let syntax = super::guard::Delimiters::of(state.env().syntax());
+        super::guard::check_template(&text, &syntax).map_err(super::guard::TooDeep::into_error)?;
         out.push(Value::from(
             state.env().render_named_str(&name, &text, inner)?,
         ));

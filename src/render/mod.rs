@@ -50,6 +50,7 @@ mod cache;
 mod dump;
 mod env;
 mod filters;
+mod guard;
 mod header;
 mod ipaddr;
 mod lookups;
@@ -77,12 +78,23 @@ pub use crate::source::UNKNOWN_PLACEHOLDER;
 /// How often a render re-runs to find further undefined names after the first.
 const MAX_UNDEFINED_PASSES: usize = 32;
 
-/// Output larger than this is refused (a runaway loop, not a config file).
+/// Output larger than this is refused (a runaway loop, not a config file). Checked once the
+/// render returns; [`FUEL_PER_RENDER`] bounds the output while it is written.
 const MAX_OUTPUT_BYTES: usize = 64 << 20;
 
-/// Fuel per render: roughly an instruction or 64 output bytes each, so about 10 MB of output
-/// or tens of millions of instructions — far beyond any real configuration template.
-const FUEL_PER_RENDER: u64 = 50_000_000;
+/// Output a render may write before its fuel runs out (see [`FUEL_PER_RENDER`]).
+const MAX_FUEL_OUTPUT_BYTES: u64 = 256 << 20;
+
+/// Output bytes one fuel pays for (minijinja's `UNITS_PER_FUEL`).
+const OUTPUT_BYTES_PER_FUEL: u64 = 64;
+
+/// Fuel per render. minijinja 3.1 (`vm/fuel.rs`) charges one fuel per instruction and one per
+/// 64 bytes of output or of strings and lists it builds, so this is about 4 million
+/// instructions or 256 MiB of output or a mix. minijinja gives no way to stop at
+/// [`MAX_OUTPUT_BYTES`] while writing; this bounds what a runaway loop writes (the output
+/// `String` doubles, its spans grow per emit: at most about 250 MB resident in the runs
+/// measured) before the render fails. A loop over 20,000 users with five expressions each spends about 700,000.
+const FUEL_PER_RENDER: u64 = MAX_FUEL_OUTPUT_BYTES / OUTPUT_BYTES_PER_FUEL;
 
 /// Nesting depth for includes, macros and templated variables.
 const RECURSION_LIMIT: usize = 200;
@@ -456,6 +468,10 @@ impl Renderer {
         let (mut env, includes) =
             env::template_environment(&self.base, &options, job, &self.overlay)
                 .map_err(|message| syntax_problem(path, message, None))?;
+        // Before minijinja sees it: a too-deep tag would overflow its compiler's stack.
+        guard::check_template(body, &guard::Delimiters::of(env.syntax())).map_err(|deep| {
+            syntax_problem(path, deep.message(), Some(shift(deep.range, body_offset)))
+        })?;
         let name = path.to_string_lossy().into_owned();
         env.add_template_owned(name, body.to_string())
             .map_err(|err| {
@@ -513,6 +529,8 @@ impl Renderer {
         );
         job.task_vars = vars.clone();
         job.runtime = runtime.clone();
+        guard::check_expression(expr)
+            .map_err(|deep| syntax_problem(&name, deep.message(), Some(deep.range)))?;
         let compiled = self
             .vars_env
             .compile_expression(expr)
@@ -714,7 +732,12 @@ fn classify(err: &Error, ctx: &RenderCtx, env: &Environment<'static>) -> (Proble
         ),
         ErrorKind::OutOfFuel => (
             ProblemKind::Render,
-            "the template runs too long (fuel limit reached)".into(),
+            format!(
+                "the template runs too long or writes too much: mxlint stops a render after \
+                 {} million instructions or {} MiB of output (fuel limit reached)",
+                FUEL_PER_RENDER / 1_000_000,
+                MAX_FUEL_OUTPUT_BYTES >> 20
+            ),
         ),
         _ => (ProblemKind::Render, err_message(err)),
     }

@@ -306,3 +306,108 @@ fn spans_map_output_to_the_template_past_a_header() {
     assert_eq!(&out.text.as_deref().unwrap()[expr.out.clone()], "25");
     assert_eq!(&text[expr.src.clone()], "p");
 }
+
+fn deep_chain(links: usize) -> String {
+    format!("x{}", " | string".repeat(links))
+}
+
+/// Regression (hostile.rs): a 10,000-link chain overflowed minijinja's compiler stack.
+#[test]
+fn a_too_deep_expression_is_refused_before_minijinja_compiles_it() {
+    let text = format!(
+        "#jinja2: variable_start_string: '[[', variable_end_string: ']]'\nok {{{{ x }}}}\n[[ {} ]]\n",
+        deep_chain(10_000)
+    );
+    let out = render_with(vec![("x", s("s3cr3t"))], &text);
+    assert!(out.text.is_none());
+    let problem = &out.problems[0];
+    assert_eq!(problem.kind, ProblemKind::Syntax);
+    let start = text.find("\n[[").unwrap() + 1;
+    assert_eq!(problem.range, Some(start..text.len() - 1));
+    assert!(
+        problem.message.contains("chains 10000 operations"),
+        "{}",
+        problem.message
+    );
+    assert!(
+        problem.message.contains("more than 500"),
+        "{}",
+        problem.message
+    );
+}
+
+#[test]
+fn a_too_deep_variable_value_condition_or_include_is_refused() {
+    let deep = format!("{{{{ {} }}}}", deep_chain(10_000));
+    for value in [deep.clone(), format!("a {deep}")] {
+        let out = render_with(vec![("v", s(&value)), ("x", s("1"))], "{{ v }}\n");
+        assert!(out.text.is_none());
+        assert_eq!(
+            out.problems[0].kind,
+            ProblemKind::Syntax,
+            "{:?}",
+            out.problems
+        );
+        assert!(
+            out.problems[0].message.contains("mxlint refuses"),
+            "{:?}",
+            out.problems
+        );
+    }
+    let err = Renderer::new()
+        .eval_condition(&fleet(vec![]), 0, &Vars::new(), &deep_chain(10_000))
+        .unwrap_err();
+    assert_eq!(err.kind, ProblemKind::Syntax);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("inc.j2"), format!("{deep}\n")).unwrap();
+    let job = RenderJob::new(
+        TemplateSource {
+            path: dir.path().join("t.j2"),
+            text: Arc::from("{% include 'inc.j2' %}\n"),
+        },
+        0,
+    );
+    let out = Renderer::new().render(&fleet(vec![]), &job);
+    assert!(out.text.is_none());
+    assert!(
+        out.problems[0].message.contains("mxlint refuses"),
+        "{:?}",
+        out.problems
+    );
+}
+
+/// The fuel is bounded so a runaway render stops early, yet real heavy templates still fit.
+#[test]
+fn a_loop_over_20000_users_renders_within_the_fuel() {
+    let users: Vec<Node> = (0..20_000)
+        .map(|i| {
+            let group = if i % 10 == 0 { "wheel" } else { "staff" };
+            let entry = |k: &str, v: Y| ((*node(s(k))).clone(), (*node(v)).clone());
+            (*node(Y::Map(vec![
+                entry("name", s(&format!("user{i:05}"))),
+                entry("quota", s("2G")),
+                entry(
+                    "groups",
+                    Y::Seq(vec![(*node(s("mail"))).clone(), (*node(s(group))).clone()]),
+                ),
+            ])))
+            .clone()
+        })
+        .collect();
+    let text = "{% for u in users %}\n\
+        {{ u.name }}@{{ domain }}:{{ u.quota | default('1G') }}:{{ u.groups | join(',') }}:\
+        {{ 'admin' if 'wheel' in u.groups else 'user' }}\n\
+        {% endfor %}\n";
+    let out = render_with(
+        vec![("users", Y::Seq(users)), ("domain", s("example.org"))],
+        text,
+    );
+    let text = out.text.unwrap_or_else(|| panic!("{:?}", out.problems));
+    assert_eq!(text.lines().count(), 20_000);
+    assert!(
+        text.starts_with("user00000@example.org:2G:mail,wheel:admin\n"),
+        "{}",
+        &text[..80]
+    );
+}

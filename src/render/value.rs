@@ -9,6 +9,7 @@
 //! - [`Unknown`] (deploy-time values), [`Poison`] (names already reported undefined), and
 //!   [`PyDate`] (YAML timestamps, printed as Python's `date`/`datetime`).
 
+use super::guard::Delimiters;
 use super::{Fleet, Problem, ProblemKind, RenderJob, UNKNOWN_PLACEHOLDER};
 use crate::ansible::yaml::{Node, Value as Yaml};
 use crate::ansible::Vars;
@@ -111,6 +112,8 @@ pub(crate) struct RenderCtx {
     emits: AtomicUsize,
     /// Names this render looked up in its own host's scope (see [`super::cache`]).
     reads: Mutex<Reads>,
+    /// Bytes of text the templated variable values of this render produced so far.
+    templated_bytes: AtomicUsize,
     last_emit_native: AtomicBool,
     last_emit_omit: AtomicBool,
 }
@@ -154,6 +157,7 @@ impl RenderCtx {
             touched_unknown: AtomicBool::new(false),
             emits: AtomicUsize::new(0),
             reads: Mutex::default(),
+            templated_bytes: AtomicUsize::new(0),
             last_emit_native: AtomicBool::new(false),
             last_emit_omit: AtomicBool::new(false),
         })
@@ -174,6 +178,23 @@ impl RenderCtx {
         if !set.contains(name) {
             set.insert(name.to_string());
         }
+    }
+
+    /// Counts a templated variable's text against [`super::MAX_OUTPUT_BYTES`]: each value
+    /// renders with its own fuel, and all stay alive (memoized) until the render ends.
+    fn charge_templated(&self, value: &Value) -> Result<(), Error> {
+        let len = value.as_str().map_or(0, str::len);
+        let total = self.templated_bytes.fetch_add(len, Ordering::Relaxed) + len;
+        if total > super::MAX_OUTPUT_BYTES {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "the templated variable values of this render pass {} MiB",
+                    super::MAX_OUTPUT_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(())
     }
 
     pub fn reset_emits(&self) {
@@ -624,9 +645,9 @@ fn template_string(scope: &Arc<RootScope>, var: &str, s: &str) -> Value {
     let ctx = &scope.ctx;
     let scope_value = Value::from_dyn_object(scope.clone());
     let result = match lone_expression(s) {
-        Some(expr) => ctx
-            .vars_env
-            .compile_expression(expr)
+        Some(expr) => super::guard::check_expression(expr)
+            .map_err(super::guard::TooDeep::into_error)
+            .and_then(|()| ctx.vars_env.compile_expression(expr))
             .and_then(|e| e.eval(scope_value.clone()))
             .and_then(|v| {
                 if v.is_undefined() {
@@ -638,12 +659,14 @@ fn template_string(scope: &Arc<RootScope>, var: &str, s: &str) -> Value {
                     Ok(v)
                 }
             }),
-        None => ctx
-            .vars_env
-            .render_named_str(var, s, scope_value)
+        None => super::guard::check_template(s, &Delimiters::of(ctx.vars_env.syntax()))
+            .map_err(super::guard::TooDeep::into_error)
+            .and_then(|()| ctx.vars_env.render_named_str(var, s, scope_value))
             .map(Value::from),
     };
-    result.unwrap_or_else(|err| Value::from(in_variable(err, var)))
+    result
+        .and_then(|v| ctx.charge_templated(&v).map(|()| v))
+        .unwrap_or_else(|err| Value::from(in_variable(err, var)))
 }
 
 /// An error from a variable's value, restated so the template's location gets attached.
