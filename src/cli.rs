@@ -210,8 +210,21 @@ pub struct CheckArgs {
         conflicts_with_all = ["fix", "diff", "baseline", "write_baseline"]
     )]
     pub shard: Option<crate::shard::Shard>,
+    /// Render templates on N threads (the findings are the same for any N; 1: no threads)
+    /// [default: one per available core]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<std::num::NonZeroUsize>,
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// `--jobs N`: a whole number of threads, at least 1.
+fn parse_jobs(text: &str) -> Result<std::num::NonZeroUsize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => std::num::NonZeroUsize::new(n).ok_or_else(|| "must be at least 1".to_string()),
+        Err(_) => Err(format!("`{text}` is not a number of threads")),
+    }
 }
 
 /// Ansible's own options, for repository checks.
@@ -482,7 +495,7 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     let bar = Arc::new(ProgressBarState::default());
     let progress = if shows_progress(io::stderr().is_terminal(), args.format) {
         let bar = Arc::clone(&bar);
-        crate::repo::Progress::new(move |done, total| bar.update(done, total))
+        crate::repo::Progress::new(move |step| bar.update(step))
     } else {
         crate::repo::Progress::default()
     };
@@ -492,6 +505,7 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
             |root| crate::repo::RepoOptions {
                 shard: args.shard,
                 progress: progress.clone(),
+                jobs: args.jobs,
                 ..args.ansible.options_with(root, &config.settings)
             },
             &config.settings,
@@ -649,23 +663,37 @@ fn shows_progress(stderr_is_terminal: bool, format: CheckFormat) -> bool {
 }
 
 /// The progress bar of a check, fed by [`crate::repo::Progress`]: a new bar for each
-/// repository of at least [`PROGRESS_MIN_HOSTS`] hosts, cleared before the report prints.
+/// repository of at least [`PROGRESS_MIN_HOSTS`] hosts, counting renders and then hosts,
+/// cleared before the report prints.
 #[derive(Default)]
 struct ProgressBarState(std::sync::Mutex<Option<indicatif::ProgressBar>>);
 
 impl ProgressBarState {
-    fn update(&self, done: usize, total: usize) {
+    fn update(&self, step: crate::repo::Step) {
+        use crate::repo::Step;
         let mut bar = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if done == 0 {
-            if let Some(old) = bar.take() {
-                old.finish_and_clear();
+        let (message, done, total) = match step {
+            Step::Start { hosts } => {
+                if let Some(old) = bar.take() {
+                    old.finish_and_clear();
+                }
+                if hosts >= PROGRESS_MIN_HOSTS {
+                    *bar = Some(new_progress_bar(hosts));
+                }
+                return;
             }
-            if total >= PROGRESS_MIN_HOSTS {
-                *bar = Some(new_progress_bar(total));
-            }
-        }
+            Step::Rendering { done, total } => ("rendering templates", done, total),
+            Step::Checking { done, total } => ("checking hosts", done, total),
+        };
         if let Some(bar) = &*bar {
-            bar.set_position(done as u64);
+            // Count and length in one update, then the phase's name (each call may draw).
+            bar.update(|state| {
+                state.set_len(total as u64);
+                state.set_pos(done as u64);
+            });
+            if bar.message() != message {
+                bar.set_message(message);
+            }
         }
     }
 
@@ -677,17 +705,18 @@ impl ProgressBarState {
     }
 }
 
-fn new_progress_bar(total: usize) -> indicatif::ProgressBar {
+fn new_progress_bar(hosts: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total as u64),
+        Some(hosts as u64),
         indicatif::ProgressDrawTarget::stderr(),
     );
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} checking hosts [{bar:30}] {pos}/{len} ({elapsed})",
+        "{spinner} {msg:19} [{bar:30}] {pos}/{len} ({elapsed})",
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
     .progress_chars("=> ");
     bar.set_style(style);
+    bar.set_message("reading tasks");
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
 }

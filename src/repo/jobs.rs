@@ -5,17 +5,25 @@
 //! evaluated (a condition that cannot be decided counts as true: both outcomes are possible, and a
 //! file that may be deployed is checked), loops are expanded, `src`/`dest` are templated, and the
 //! template is rendered. The destination decides what kind of configuration the file is.
+//!
+//! Renders are the expensive part and no later task reads what one produces, so the walk over
+//! tasks only records them: every file a task writes (copies too) waits in task order, the
+//! templates are rendered on the run's worker threads, and the files are then pushed in that
+//! same order — the findings and files come out as a sequential run's, whatever `--jobs` is.
 
 use super::firewall::{is_firewall_cmd, EventKind, FirewallEvent};
 use super::map::{Piece, SpanMap};
-use super::RenderedFile;
+use super::workers::Workers;
+use super::{Progress, RenderedFile, Step};
 use crate::ansible::inventory::Inventory;
 use crate::ansible::playbook::{LoopKind, Play, Project, Task};
 use crate::ansible::yaml::{Node, Value};
 use crate::ansible::Vars;
 use crate::diagnostic::Diagnostic;
 use crate::model::firewall::{CmdEffect, FirewallOp, ListSite, OpOrigin, OpTarget};
-use crate::render::{Fleet, Problem, ProblemKind, RenderJob, Renderer, TemplateSource};
+use crate::render::{
+    Fleet, Problem, ProblemKind, RenderJob, RenderOutcome, Renderer, TemplateSource,
+};
 use crate::rules;
 use crate::source::{FileId, SourceDb, Span};
 use indexmap::IndexMap;
@@ -120,6 +128,33 @@ pub(crate) struct Session<'a> {
     pub firewall: Vec<FirewallEvent>,
     /// The index of the task being evaluated (orders firewall changes and reloads).
     pub order: usize,
+    /// Files the tasks write, in task order, waiting for their templates' renders.
+    pub pending: Vec<PendingFile>,
+    /// The threads renders run on.
+    pub workers: &'a Workers,
+    pub progress: &'a Progress,
+}
+
+/// A file a task writes, recorded during the walk over tasks and pushed after the renders.
+pub(crate) enum PendingFile {
+    /// A copied file or `content:`: nothing left to do but push it.
+    Ready(RenderedFile),
+    /// A template: rendered with the others, then mapped back to the template.
+    Template(Box<PendingTemplate>),
+}
+
+/// A template render for one host, with what pushing its output needs.
+pub(crate) struct PendingTemplate {
+    render: RenderJob,
+    host: usize,
+    dest: String,
+    kind: ConfigKind,
+    /// The template's file, and where the task names it.
+    template: FileId,
+    at: Span,
+    /// How many findings the walk had reported before this task: the render's problems go
+    /// right after them, where a sequential run reports them.
+    findings_before: usize,
 }
 
 /// One file-writing task for one host, after `when:` and with its loop item bound.
@@ -170,8 +205,49 @@ impl Session<'_> {
                 }
             }
         }
+        self.push_pending();
         self.files.sort_by_key(|f| f.host);
         self.file_index.clear();
+    }
+
+    /// Renders the recorded templates on the worker threads, then pushes every recorded file
+    /// in task order, each render's problems among the findings where the walk left room.
+    fn push_pending(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        let renders: Vec<&RenderJob> = pending
+            .iter()
+            .filter_map(|p| match p {
+                PendingFile::Template(t) => Some(&t.render),
+                PendingFile::Ready(_) => None,
+            })
+            .collect();
+        let (renderer, fleet, progress) = (self.renderer, self.fleet, self.progress);
+        let total = renders.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        progress.step(Step::Rendering { done: 0, total });
+        let outcomes = self.workers.map(&renders, |job| {
+            let outcome = renderer.render(fleet, job);
+            let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress.step(Step::Rendering { done, total });
+            outcome
+        });
+        let mut outcomes = outcomes.into_iter();
+        let mut walk_findings = std::mem::take(self.diagnostics).into_iter();
+        let mut taken = 0;
+        for file in pending {
+            match file {
+                PendingFile::Ready(file) => self.push_file(file),
+                PendingFile::Template(template) => {
+                    let gap = template.findings_before.saturating_sub(taken);
+                    self.diagnostics.extend(walk_findings.by_ref().take(gap));
+                    taken += gap;
+                    if let Some(outcome) = outcomes.next() {
+                        self.template_outcome(*template, outcome);
+                    }
+                }
+            }
+        }
+        self.diagnostics.extend(walk_findings);
     }
 
     fn play_hosts(&mut self, play: &Play) -> Vec<usize> {
@@ -828,16 +904,39 @@ impl Session<'_> {
         render_job.play_hosts = Some(play_hosts.clone());
         render_job.role_path = job.task.role.map(|r| self.project.roles[r].dir.clone());
         render_job.controller.playbook_dir = Some(self.project.plays[job.task.play].dir.clone());
-        let outcome = self.renderer.render(self.fleet, &render_job);
+        self.pending
+            .push(PendingFile::Template(Box::new(PendingTemplate {
+                render: render_job,
+                host: job.host,
+                dest,
+                kind,
+                template,
+                at,
+                findings_before: self.diagnostics.len(),
+            })));
+    }
+
+    /// A template's render for one host: its problems reported, its text added to the sources
+    /// and mapped back to the template, the file pushed.
+    fn template_outcome(&mut self, pending: PendingTemplate, outcome: RenderOutcome) {
+        let PendingTemplate {
+            render: job,
+            host,
+            dest,
+            kind,
+            template,
+            at,
+            ..
+        } = pending;
         for problem in outcome.problems {
-            self.problem(problem, template, job.host);
+            self.problem(problem, template, host);
         }
         let Some(text) = outcome.text else { return };
-        let name = format!("{}:{}", self.fleet.hosts()[job.host].name, dest);
+        let name = format!("{}:{}", self.fleet.hosts()[host].name, dest);
         let file = self.db.add(name, text);
         let mut pieces = Vec::new();
         for span in outcome.spans {
-            let Some(src_file) = self.template_file(&span.template, at, job.host) else {
+            let Some(src_file) = self.template_file(&span.template, at, host) else {
                 continue;
             };
             let (mut origin, mut value) = (None, None);
@@ -849,7 +948,7 @@ impl Session<'_> {
                     .get(span.src.clone())
                     .unwrap_or("");
                 let bare = leading_identifier(text).is_some_and(|name| name == text.trim());
-                origin = self.var_origin(&job.vars, job.host, text);
+                origin = self.var_origin(&job.task_vars, host, text);
                 if let (true, Some(at)) = (bare, origin) {
                     let printed = self.db.file(file).text().get(span.out.clone());
                     value =
@@ -869,7 +968,7 @@ impl Session<'_> {
             });
         }
         pieces.sort_by_key(|p| p.out.start);
-        self.push_file(job.host, dest, kind, file, template, pieces);
+        self.push_file(rendered_file(host, dest, kind, file, template, pieces));
     }
 
     /// Where the variable an expression starts with is defined (task level first, then host).
@@ -900,7 +999,8 @@ impl Session<'_> {
             origin: None,
             value: None,
         }];
-        self.push_file(job.host, dest, kind, file, file, pieces);
+        let copied = rendered_file(job.host, dest, kind, file, file, pieces);
+        self.pending.push(PendingFile::Ready(copied));
     }
 
     fn copy_content_job(&mut self, job: &Job<'_>, content: &Node, dest: String, kind: ConfigKind) {
@@ -919,30 +1019,12 @@ impl Session<'_> {
             origin: None,
             value: None,
         }];
-        self.push_file(job.host, dest, kind, file, content.span.file, pieces);
+        let written = rendered_file(job.host, dest, kind, file, content.span.file, pieces);
+        self.pending.push(PendingFile::Ready(written));
     }
 
-    fn push_file(
-        &mut self,
-        host: usize,
-        dest: String,
-        kind: ConfigKind,
-        file: FileId,
-        source: FileId,
-        pieces: Vec<Piece>,
-    ) {
-        let rendered = RenderedFile {
-            host,
-            dest,
-            kind,
-            file,
-            source,
-            map: SpanMap {
-                rendered: file,
-                template: source,
-                pieces,
-            },
-        };
+    fn push_file(&mut self, rendered: RenderedFile) {
+        let host = rendered.host;
         // A later task writing the same destination replaces the earlier file.
         match self.file_index.get(&(host, rendered.dest.clone())) {
             Some(&i) => self.files[i] = rendered,
@@ -1009,6 +1091,29 @@ impl Session<'_> {
         }
         self.diagnostics
             .push(problem_diagnostic(problem, span, &name));
+    }
+}
+
+/// A file of `host` at `dest`, its text in `file`, coming from `source` through `pieces`.
+fn rendered_file(
+    host: usize,
+    dest: String,
+    kind: ConfigKind,
+    file: FileId,
+    source: FileId,
+    pieces: Vec<Piece>,
+) -> RenderedFile {
+    RenderedFile {
+        host,
+        dest,
+        kind,
+        file,
+        source,
+        map: SpanMap {
+            rendered: file,
+            template: source,
+            pieces,
+        },
     }
 }
 
@@ -1452,6 +1557,66 @@ mod tests {
         assert_eq!(append("svc:\n  - [smtp]\n", "svc", "x"), None);
         assert_eq!(append("svc:\n  - 25\n", "svc", "x"), None);
         assert_eq!(append("svc:\n  - - smtp\n", "svc", "x"), None);
+    }
+
+    /// Renders wait until the walk over tasks ends: their problems must still come before the
+    /// findings of later tasks, and a later `copy` to the same destination must still replace
+    /// an earlier template's file, as in a run that renders as it goes.
+    #[test]
+    fn deferred_renders_keep_the_order_of_findings_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |name: &str, text: &str| {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("hosts.ini", "[mail]\nmx[1:3]\n");
+        write("broken.j2", "protocols = {{ first_missing }}\n");
+        write("ok.j2", "protocols = imap\n");
+        write("files/jail.local", "[sshd]\nenabled = true\n");
+        write(
+            "site.yml",
+            "- hosts: mail\n  tasks:\n    - template: {src: broken.j2, dest: /etc/dovecot/conf.d/a.conf}\n    - template: {src: ok.j2, dest: '/etc/dovecot/{{ second_missing }}.conf'}\n    - template: {src: ok.j2, dest: /etc/fail2ban/jail.local}\n    - copy: {src: jail.local, dest: /etc/fail2ban/jail.local}\n",
+        );
+        for jobs in [1, 3] {
+            let options = super::super::RepoOptions {
+                inventory: vec![root.join("hosts.ini")],
+                playbooks: vec![root.join("site.yml")],
+                jobs: std::num::NonZeroUsize::new(jobs),
+                ..Default::default()
+            };
+            let loaded = super::super::load(root, &options);
+            let found: Vec<(String, &str)> = loaded
+                .diagnostics
+                .iter()
+                .map(|d| (d.message.clone(), d.hosts[0].as_str()))
+                .collect();
+            let names = |missing: &str| {
+                ["mx1", "mx2", "mx3"].map(|h| {
+                    found
+                        .iter()
+                        .position(|(m, host)| m.contains(missing) && *host == h)
+                })
+            };
+            let (first, second) = (names("first_missing"), names("second_missing"));
+            // Per host: the template's problem, then the next task's; hosts in play order.
+            for (f, s) in first.iter().zip(&second) {
+                assert!(f.zip(*s).is_some_and(|(f, s)| f < s), "{found:?}");
+            }
+            assert!(first.windows(2).all(|w| w[0] < w[1]), "{found:?}");
+            let jails: Vec<&str> = loaded
+                .files
+                .iter()
+                .filter(|f| f.dest == "/etc/fail2ban/jail.local")
+                .map(|f| loaded.db.file(f.source).path().to_str().unwrap_or(""))
+                .collect();
+            assert_eq!(jails.len(), 3, "{jails:?}");
+            assert!(
+                jails.iter().all(|p| p.ends_with("files/jail.local")),
+                "{jails:?}"
+            );
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod extra_vars;
 pub mod firewall;
 mod jobs;
 mod map;
+mod workers;
 
 use crate::ansible::cfg::AnsibleCfg;
 use crate::ansible::inventory::Inventory;
@@ -58,24 +59,38 @@ pub struct RepoOptions {
     pub dest_kinds: Vec<(String, String)>,
     /// `--shard K/N`: check only block K of the hosts in scope (see [`crate::shard`]).
     pub shard: Option<crate::shard::Shard>,
-    /// Told how many hosts are checked as the run goes.
+    /// Told how far the run is as it goes.
     pub progress: Progress,
+    /// `--jobs`: threads for renders and host checks (`None`: one per available core; 1: no
+    /// thread beside the caller's). The findings are the same whatever the number.
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
-/// Told `(hosts done, hosts to check)` as a check goes: once with 0 done when the hosts are
-/// known (before rendering), then after each host's rules ran. The CLI draws a progress bar
-/// with it; the library only calls it. A parallel pipeline calls it from any thread.
+/// Where a check is, as [`Progress`] is told: [`Step::Start`] once when the hosts are known,
+/// then renders as they finish, then hosts as their rules ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The hosts in scope are known; the tasks are evaluated next.
+    Start { hosts: usize },
+    /// `done` of the `total` template renders finished (counted from any worker thread).
+    Rendering { done: usize, total: usize },
+    /// `done` of the `total` hosts checked (hosts without mail files count from the start).
+    Checking { done: usize, total: usize },
+}
+
+/// Told each [`Step`] as a check goes. The CLI draws a progress bar with it; the library only
+/// calls it, from whichever thread did the work.
 #[derive(Clone, Default)]
-pub struct Progress(Option<Arc<dyn Fn(usize, usize) + Send + Sync>>);
+pub struct Progress(Option<Arc<dyn Fn(Step) + Send + Sync>>);
 
 impl Progress {
-    pub fn new(report: impl Fn(usize, usize) + Send + Sync + 'static) -> Self {
+    pub fn new(report: impl Fn(Step) + Send + Sync + 'static) -> Self {
         Progress(Some(Arc::new(report)))
     }
 
-    pub(crate) fn report(&self, done: usize, total: usize) {
+    pub(crate) fn step(&self, step: Step) {
         if let Some(report) = &self.0 {
-            report(done, total);
+            report(step);
         }
     }
 }
@@ -153,7 +168,8 @@ pub fn check_repo_run(
     options.facts = settings.facts.clone();
     options.dest_kinds = settings.dest_kinds.clone();
     let first_file = db.len();
-    let mut loaded = load_into(std::mem::take(db), root, &options);
+    let workers = workers::Workers::new(options.jobs);
+    let mut loaded = load_into(std::mem::take(db), root, &options, &workers);
     let mut suppressor = crate::suppress::Suppressor::new();
     let mut findings = std::mem::take(&mut loaded.diagnostics);
     findings.extend(check_hosts(
@@ -202,10 +218,16 @@ pub fn check_repo_run(
 
 /// Reads the repository and renders every template job for every host.
 pub fn load(root: &Path, options: &RepoOptions) -> Loaded {
-    load_into(SourceDb::new(), root, options)
+    let workers = workers::Workers::new(options.jobs);
+    load_into(SourceDb::new(), root, options, &workers)
 }
 
-fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
+fn load_into(
+    mut db: SourceDb,
+    root: &Path,
+    options: &RepoOptions,
+    workers: &workers::Workers,
+) -> Loaded {
     let mut diagnostics = Vec::new();
     let cfg = AnsibleCfg::load(root);
     let sources = discover::inventory_sources(root, &options.inventory, &cfg);
@@ -236,7 +258,9 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
             .as_deref()
             .map(|p| inventory.select(p).into_iter().collect()),
     };
-    options.progress.report(0, scope.checked.len());
+    options.progress.step(Step::Start {
+        hosts: scope.checked.len(),
+    });
     let renderer = Renderer::with_overlay(db.overlay().clone());
     let mut session = jobs::Session {
         db: &mut db,
@@ -256,6 +280,9 @@ fn load_into(mut db: SourceDb, root: &Path, options: &RepoOptions) -> Loaded {
         plugin_names: jobs::plugin_names(&plugin_dirs(&project)),
         firewall: Vec::new(),
         order: 0,
+        pending: Vec::new(),
+        workers,
+        progress: &options.progress,
     };
     session.run();
     let files = session.files;
@@ -409,6 +436,10 @@ fn check_hosts(
     // Hosts without mail files have nothing to check: they count as done from the start.
     let total = loaded.scope.checked.len();
     let mut done = total.saturating_sub(hosts.len());
+    progress.step(Step::Checking {
+        done: done.min(total),
+        total,
+    });
     let groups = group_hosts(loaded, settings, &events, hosts);
     let no_events = Vec::new();
     let mut shared = Shared::default();
@@ -469,9 +500,12 @@ fn check_hosts(
             out.push(d);
         }
         done += group.len();
-        progress.report(done.min(total), total);
+        progress.step(Step::Checking {
+            done: done.min(total),
+            total,
+        });
     }
-    progress.report(total, total);
+    progress.step(Step::Checking { done: total, total });
     out
 }
 
