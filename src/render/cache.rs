@@ -31,7 +31,8 @@ pub(crate) enum Source {
     Shared,
     /// A task or host variable: compared by value.
     Node(Arc<Node>),
-    /// The host's own name (`inventory_hostname`, `inventory_hostname_short`).
+    /// The host's own name (`inventory_hostname`, `inventory_hostname_short`): a render that
+    /// reads it is not kept.
     HostName(String),
     /// `group_names`.
     Groups(Vec<String>),
@@ -301,6 +302,11 @@ impl RenderCache {
         let key = JobKey::hash(fleet, job);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let Inner { jobs, hashes } = &mut *inner;
+        let (hash, sources) = sources_of(fleet, job, &reads, hashes);
+        if sources.iter().any(|s| matches!(s, Source::HostName(_))) {
+            // Only this host can ever share it: keeping it would cost memory for nothing.
+            return;
+        }
         let same_hash = jobs.entry(key).or_default();
         let at = match same_hash.iter().position(|(k, _)| k.matches(fleet, job)) {
             Some(at) => at,
@@ -310,7 +316,6 @@ impl RenderCache {
             }
         };
         let sets = &mut same_hash[at].1;
-        let (hash, sources) = sources_of(fleet, job, &reads, hashes);
         let index = match sets.iter().position(|s| s.reads == reads) {
             Some(i) => i,
             None if sets.len() < MAX_READ_SETS => {
@@ -423,7 +428,7 @@ mod tests {
                 vars,
                 group_names: vec![group.into()],
             });
-            // Two hosts per short name: `inventory_hostname_short` agrees, the name does not.
+            // Two hosts per short name (`inventory_hostname_short`), each its own full name.
             hosts
                 .last_mut()
                 .unwrap()

@@ -103,6 +103,9 @@ impl ConfigKind {
     }
 }
 
+/// Template renders handed to the workers at once.
+const RENDER_CHUNK: usize = if cfg!(test) { 2 } else { 512 };
+
 /// Everything one run needs to turn tasks into rendered files.
 pub(crate) struct Session<'a> {
     pub db: &'a mut SourceDb,
@@ -214,35 +217,56 @@ impl Session<'_> {
     /// in task order, each render's problems among the findings where the walk left room.
     fn push_pending(&mut self) {
         let pending = std::mem::take(&mut self.pending);
-        let renders: Vec<&RenderJob> = pending
+        let total = pending
             .iter()
-            .filter_map(|p| match p {
-                PendingFile::Template(t) => Some(&t.render),
-                PendingFile::Ready(_) => None,
-            })
-            .collect();
+            .filter(|p| matches!(p, PendingFile::Template(_)))
+            .count();
         let (renderer, fleet, progress) = (self.renderer, self.fleet, self.progress);
-        let total = renders.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         progress.step(Step::Rendering { done: 0, total });
-        let outcomes = self.workers.map(&renders, |job| {
-            let outcome = renderer.render(fleet, job);
-            let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress.step(Step::Rendering { done, total });
-            outcome
-        });
-        let mut outcomes = outcomes.into_iter();
         let mut walk_findings = std::mem::take(self.diagnostics).into_iter();
         let mut taken = 0;
-        for file in pending {
-            match file {
-                PendingFile::Ready(file) => self.push_file(file),
-                PendingFile::Template(template) => {
-                    let gap = template.findings_before.saturating_sub(taken);
-                    self.diagnostics.extend(walk_findings.by_ref().take(gap));
-                    taken += gap;
-                    if let Some(outcome) = outcomes.next() {
-                        self.template_outcome(*template, outcome);
+        let mut rest = pending.into_iter();
+        loop {
+            // Rendered in chunks, each handled before the next renders: the outcomes held at
+            // once stay bounded whatever the fleet's size.
+            let mut chunk = Vec::new();
+            let mut templates = 0;
+            for file in rest.by_ref() {
+                templates += usize::from(matches!(file, PendingFile::Template(_)));
+                chunk.push(file);
+                if templates == RENDER_CHUNK {
+                    break;
+                }
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            let renders: Vec<&RenderJob> = chunk
+                .iter()
+                .filter_map(|p| match p {
+                    PendingFile::Template(t) => Some(&t.render),
+                    PendingFile::Ready(_) => None,
+                })
+                .collect();
+            let outcomes = self.workers.map(&renders, |job| {
+                let outcome = renderer.render(fleet, job);
+                let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress.step(Step::Rendering { done, total });
+                outcome
+            });
+            drop(renders);
+            let mut outcomes = outcomes.into_iter();
+            for file in chunk {
+                match file {
+                    PendingFile::Ready(file) => self.push_file(file),
+                    PendingFile::Template(template) => {
+                        let gap = template.findings_before.saturating_sub(taken);
+                        self.diagnostics.extend(walk_findings.by_ref().take(gap));
+                        taken += gap;
+                        if let Some(outcome) = outcomes.next() {
+                            self.template_outcome(*template, outcome);
+                        }
                     }
                 }
             }
@@ -935,9 +959,18 @@ impl Session<'_> {
         let name = format!("{}:{}", self.fleet.hosts()[host].name, dest);
         let file = self.db.add(name, text);
         let mut pieces = Vec::new();
+        // Spans come in runs from one file: look its id up once per run, not per span.
+        let mut last: Option<(Arc<Path>, FileId)> = None;
         for span in outcome.spans {
-            let Some(src_file) = self.template_file(&span.template, at, host) else {
-                continue;
+            let src_file = match &last {
+                Some((path, id)) if Arc::ptr_eq(path, &span.template) => *id,
+                _ => {
+                    let Some(id) = self.template_file(&span.template, at, host) else {
+                        continue;
+                    };
+                    last = Some((span.template.clone(), id));
+                    id
+                }
             };
             let (mut origin, mut value) = (None, None);
             if span.expression {
