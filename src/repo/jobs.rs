@@ -1599,11 +1599,7 @@ mod tests {
     fn deferred_renders_keep_the_order_of_findings_and_files() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let write = |name: &str, text: &str| {
-            let path = root.join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |name: &str, text: &str| crate::repo::write_file(root, name, text);
         write("hosts.ini", "[mail]\nmx[1:3]\n");
         write("broken.j2", "protocols = {{ first_missing }}\n");
         write("ok.j2", "protocols = imap\n");

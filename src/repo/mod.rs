@@ -1106,6 +1106,14 @@ pub(crate) fn trusted_from_var(fleet: &Fleet, host: usize, var: &str) -> Vec<(St
     out
 }
 
+/// Writes `text` to `root/name`, creating directories (tests build repositories with it).
+#[cfg(test)]
+pub(crate) fn write_file(root: &Path, name: &str, text: &str) {
+    let path = root.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 #[cfg(test)]
 mod grouping_tests {
     use super::*;
@@ -1138,11 +1146,7 @@ mod grouping_tests {
     fn hosts_rendering_alike_share_one_run() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        let write = |name: &str, text: &str| {
-            let path = root.join(name);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
+        let write = |name: &str, text: &str| write_file(root, name, text);
         write("hosts.ini", "[mail]\nmx[1:5]\n");
         write("host_vars/mx3.yml", "vsz: 2G\n");
         write(
