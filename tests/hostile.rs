@@ -144,6 +144,30 @@ fn two_hundred_megabyte_jail_local_is_judged() {
     assert!(run.out.contains("jail.local:4:1:"), "{}", run.out);
 }
 
+/// 100,000 distinct options in one section, and 100,000 sections: every option name and every
+/// section name is looked up once (a scan per option took two minutes for the first).
+#[test]
+fn a_jail_local_with_a_hundred_thousand_options_or_sections_is_judged() {
+    for (name, line) in [
+        ("options", "opt{i} = value {i}\n"),
+        ("sections", "[jail{i}]\nenabled = false\n"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("jail.local");
+        let mut file = BufWriter::new(std::fs::File::create(&path).unwrap());
+        file.write_all(b"[DEFAULT]\nbantime = 1h\n[sshd]\nenabled = true\n")
+            .unwrap();
+        for i in 0..100_000 {
+            file.write_all(line.replace("{i}", &i.to_string()).as_bytes())
+                .unwrap();
+        }
+        file.flush().unwrap();
+        drop(file);
+        let run = run(&path);
+        assert_eq!(run.code, 0, "{name}: {}", run.out);
+    }
+}
+
 // ---- deep nesting --------------------------------------------------------------------------
 
 #[test]

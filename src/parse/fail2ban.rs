@@ -85,6 +85,8 @@ pub struct IniFile {
     /// The first fatal error, if any. configparser stops at duplicates and at a missing section
     /// header; for unparsable lines it reads on and raises at the end (the first one is kept).
     pub error: Option<IniError>,
+    /// Section name → index, built on the first lookup (files with thousands of jails).
+    index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl IniFile {
@@ -108,7 +110,14 @@ impl IniFile {
     }
 
     pub fn section(&self, name: &str) -> Option<&IniSection> {
-        self.sections.iter().find(|s| s.name == name)
+        let index = self.index.get_or_init(|| {
+            let mut index = std::collections::HashMap::new();
+            for (i, section) in self.sections.iter().enumerate() {
+                index.entry(section.name.clone()).or_insert(i);
+            }
+            index
+        });
+        self.sections.get(*index.get(name)?)
     }
 }
 
@@ -132,6 +141,8 @@ pub fn parse(file: FileId, text: &str) -> IniFile {
         current: None,
         option: None,
         indent_level: 0,
+        keys: Vec::new(),
+        section_index: Default::default(),
     };
     for (start, end) in physical_lines(text) {
         if reader.line(start, &text[start..end]).is_err() {
@@ -149,6 +160,11 @@ struct Reader {
     /// Index of the current option in the current section (None right after a header).
     option: Option<usize>,
     indent_level: usize,
+    /// Per section of `out`, its option names: a duplicate is found without a scan (a section
+    /// of 200,000 options took minutes).
+    keys: Vec<std::collections::HashSet<String>>,
+    /// Section name → index in `out.sections`.
+    section_index: std::collections::HashMap<String, usize>,
 }
 
 /// Raised to stop reading (configparser raises at once for these errors).
@@ -252,7 +268,7 @@ impl Reader {
 
     fn header(&mut self, name: &str, span: Span) -> Result<(), Stop> {
         self.option = None;
-        if let Some(i) = self.out.sections.iter().position(|s| s.name == name) {
+        if let Some(&i) = self.section_index.get(name) {
             if name != "DEFAULT" {
                 return self.error(format!("section {} already exists", py_repr(name)), span);
             }
@@ -264,12 +280,20 @@ impl Reader {
             header_span: span,
             options: Vec::new(),
         });
+        self.keys.push(Default::default());
+        self.section_index
+            .insert(name.to_string(), self.out.sections.len() - 1);
         self.current = Some(self.out.sections.len() - 1);
         Ok(())
     }
 
     fn option(&mut self, option: IniOption) -> Result<(), Stop> {
-        let Some(section) = self.current.and_then(|i| self.out.sections.get_mut(i)) else {
+        let Some(index) = self.current else {
+            return Err(Stop);
+        };
+        let (Some(section), Some(keys)) =
+            (self.out.sections.get_mut(index), self.keys.get_mut(index))
+        else {
             return Err(Stop);
         };
         if option.key.is_empty() {
@@ -279,7 +303,7 @@ impl Reader {
                     span: option.span,
                 });
             }
-        } else if section.get(&option.key).is_some() {
+        } else if !keys.insert(option.key.clone()) {
             let message = format!(
                 "option {} in section {} already exists",
                 py_repr(&option.key),
