@@ -13,11 +13,10 @@ mod support;
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 /// What is recorded of one entry. ctime changes on any write, chmod, rename or link, and cannot
@@ -281,15 +280,7 @@ fn server_session_writes_nothing() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
-    let (tx, messages) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut reader = BufReader::new(stdout);
-        while let Some(message) = support::read_lsp_message(&mut reader) {
-            if tx.send(message).is_err() {
-                break;
-            }
-        }
-    });
+    let messages = support::lsp_messages(stdout);
     let wait_for = |matches: &dyn Fn(&Value) -> bool| loop {
         let message = messages
             .recv_timeout(Duration::from_secs(60))

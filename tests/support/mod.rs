@@ -343,6 +343,22 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// The LSP messages a server writes to `stdout`, read on their own thread until it closes.
+pub fn lsp_messages(
+    stdout: impl std::io::Read + Send + 'static,
+) -> std::sync::mpsc::Receiver<Value> {
+    let (tx, messages) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        while let Some(message) = read_lsp_message(&mut reader) {
+            if tx.send(message).is_err() {
+                break;
+            }
+        }
+    });
+    messages
+}
+
 /// Reads one Content-Length framed LSP message (None at end of stream or on a bad frame).
 pub fn read_lsp_message(reader: &mut impl std::io::BufRead) -> Option<Value> {
     let mut length = None;
