@@ -220,11 +220,11 @@ pub struct CheckArgs {
 
 /// `--jobs N`: a whole number of threads, at least 1.
 fn parse_jobs(text: &str) -> Result<std::num::NonZeroUsize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(0) => Err("must be at least 1".to_string()),
-        Ok(n) => std::num::NonZeroUsize::new(n).ok_or_else(|| "must be at least 1".to_string()),
-        Err(_) => Err(format!("`{text}` is not a number of threads")),
-    }
+    let n = text
+        .trim()
+        .parse::<usize>()
+        .map_err(|_| format!("`{text}` is not a number of threads"))?;
+    std::num::NonZeroUsize::new(n).ok_or_else(|| "must be at least 1".to_string())
 }
 
 /// Ansible's own options, for repository checks.
