@@ -207,36 +207,36 @@ pub fn load(
 
 /// Resolves a file already in `db` (includes are read from disk).
 pub fn load_loaded(db: &mut SourceDb, root: FileId, settings: &Settings) -> DovecotConfig {
-    load_with(db, root, settings, None)
+    let (version, origin) = version_of(db, root, settings);
+    let document = parse_loaded(db, root, version);
+    finish(db, document, origin)
 }
 
-/// Resolves a rendered `dovecot.conf` whose includes are the host's other rendered files.
+/// Resolves a rendered `dovecot.conf` whose includes are the host's other rendered files. It only
+/// reads `db`, so hosts can be resolved side by side.
 pub fn load_virtual(
-    db: &mut SourceDb,
+    db: &SourceDb,
     root: FileId,
     settings: &Settings,
-    vfs: std::sync::Arc<crate::parse::dovecot::VirtualFs>,
+    vfs: &crate::parse::dovecot::VirtualFs,
 ) -> DovecotConfig {
-    load_with(db, root, settings, Some(vfs))
+    let (version, origin) = version_of(db, root, settings);
+    let document = crate::parse::dovecot::parse_virtual(db, root, version, vfs);
+    finish(db, document, origin)
 }
 
-fn load_with(
-    db: &mut SourceDb,
-    root: FileId,
-    settings: &Settings,
-    vfs: Option<std::sync::Arc<crate::parse::dovecot::VirtualFs>>,
-) -> DovecotConfig {
-    let (version, version_origin) = match settings.dovecot_version {
+/// The configuration's version: the settings', else 2.4 when the file declares one, else 2.3.
+fn version_of(db: &SourceDb, root: FileId, settings: &Settings) -> (DovecotVersion, VersionOrigin) {
+    match settings.dovecot_version {
         Some(v) => (v, VersionOrigin::Settings),
         None if declares_config_version(db.file(root).text()) => {
             (DovecotVersion::V2_4, VersionOrigin::File)
         }
         None => (DovecotVersion::V2_3, VersionOrigin::Default),
-    };
-    let document = match vfs {
-        Some(vfs) => crate::parse::dovecot::parse_virtual(db, root, version, vfs),
-        None => parse_loaded(db, root, version),
-    };
+    }
+}
+
+fn finish(db: &SourceDb, document: Document, version_origin: VersionOrigin) -> DovecotConfig {
     let applied = apply::apply(&document);
     resolve::resolve(db, document, applied, version_origin)
 }

@@ -22,7 +22,7 @@ use crate::net::Network;
 use crate::source::{FileId, Span};
 
 pub use entry::EntryClass;
-pub use load::{load_dir, load_file, load_tree};
+pub use load::{load_dir, load_file, load_tree, load_tree_in, Stock};
 
 /// One file of a fail2ban tree, by its path relative to `/etc/fail2ban`.
 #[derive(Clone, Debug, PartialEq, Eq)]

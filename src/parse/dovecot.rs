@@ -165,25 +165,44 @@ impl Document {
 
 /// Parses a file already in `db` (and reads its includes from disk).
 pub fn parse_loaded(db: &mut SourceDb, root: FileId, version: DovecotVersion) -> Document {
-    parse_with(db, root, version, None)
+    parse_with(Files::Disk(db), root, version)
 }
 
-/// Parses a rendered file whose includes resolve against the host's rendered files.
+/// Parses a rendered file whose includes resolve against the host's rendered files. It only
+/// reads `db`, so hosts can be parsed side by side.
 pub fn parse_virtual(
-    db: &mut SourceDb,
+    db: &SourceDb,
     root: FileId,
     version: DovecotVersion,
-    vfs: std::sync::Arc<VirtualFs>,
+    vfs: &VirtualFs,
 ) -> Document {
-    parse_with(db, root, version, Some(vfs))
+    parse_with(Files::Rendered(db, vfs), root, version)
 }
 
-fn parse_with(
-    db: &mut SourceDb,
-    root: FileId,
-    version: DovecotVersion,
-    vfs: Option<std::sync::Arc<VirtualFs>>,
-) -> Document {
+/// Where a parse finds its files. From the disk, includes are read into the database as they
+/// are met; a rendered host's includes are among its rendered files, already in the database.
+enum Files<'a> {
+    Disk(&'a mut SourceDb),
+    Rendered(&'a SourceDb, &'a VirtualFs),
+}
+
+impl<'a> Files<'a> {
+    fn db(&self) -> &SourceDb {
+        match self {
+            Files::Disk(db) => db,
+            Files::Rendered(db, _) => db,
+        }
+    }
+
+    fn vfs(&self) -> Option<&'a VirtualFs> {
+        match self {
+            Files::Disk(_) => None,
+            Files::Rendered(_, vfs) => Some(vfs),
+        }
+    }
+}
+
+fn parse_with(mut files: Files<'_>, root: FileId, version: DovecotVersion) -> Document {
     let doc = Document {
         version,
         files: vec![root],
@@ -191,12 +210,11 @@ fn parse_with(
         notes: Vec::new(),
     };
     let mut reader = Reader {
-        stack: vec![canonical(db.file(root).path())],
+        stack: vec![canonical(files.db().file(root).path())],
         doc,
         pending: Pending::default(),
-        vfs,
     };
-    parse_into(db, root, &mut reader);
+    parse_into(&mut files, root, &mut reader);
     let Reader {
         mut doc, pending, ..
     } = reader;
@@ -266,12 +284,10 @@ struct Reader {
     doc: Document,
     stack: Vec<PathBuf>,
     pending: Pending,
-    /// Set when reading a rendered host: includes come from here, never from the disk.
-    vfs: Option<std::sync::Arc<VirtualFs>>,
 }
 
-fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
-    let text = db.file(file).shared_text();
+fn parse_into(files: &mut Files<'_>, file: FileId, r: &mut Reader) {
+    let text = files.db().file(file).shared_text();
     let version = r.doc.version;
     let grammar_text = grammar_input(&text, version);
     if text.starts_with('\u{feff}') {
@@ -358,7 +374,7 @@ fn parse_into(db: &mut SourceDb, file: FileId, r: &mut Reader) {
         };
         r.doc.lines.push(line);
         if let Some((path, try_only)) = include {
-            include_files(db, file, &path, try_only, r);
+            include_files(files, file, &path, try_only, r);
         }
         start = next;
     }
@@ -714,24 +730,25 @@ fn unescape_24(raw: &str) -> Result<CompactString, usize> {
 
 /// Expands an `!include` and parses each matched file, in Dovecot's order. A failure turns the
 /// include line into an error line (for `!include_try`, only recursion and limits do).
-fn include_files(db: &mut SourceDb, from: FileId, path: &Text, try_only: bool, r: &mut Reader) {
+fn include_files(files: &mut Files<'_>, from: FileId, path: &Text, try_only: bool, r: &mut Reader) {
     let include_line = r.doc.lines.len() - 1;
-    if let Err(message) = expand_include(db, from, path, try_only, r) {
+    let expanded = match files.vfs() {
+        Some(vfs) => expand_virtual_include(files, from, path, vfs, r),
+        None => expand_include(files, from, path, try_only, r),
+    };
+    if let Err(message) = expanded {
         r.doc.lines[include_line].kind = LineKind::Error { message };
     }
 }
 
 fn expand_include(
-    db: &mut SourceDb,
+    files: &mut Files<'_>,
     from: FileId,
     path: &Text,
     try_only: bool,
     r: &mut Reader,
 ) -> Result<(), String> {
-    if let Some(vfs) = r.vfs.clone() {
-        return expand_virtual_include(db, from, path, &vfs, r);
-    }
-    let pattern = relative_to(db.file(from).path(), &path.text);
+    let pattern = relative_to(files.db().file(from).path(), &path.text);
     let matches = glob_brace(&pattern)?;
     if matches.is_empty() {
         return if try_only {
@@ -747,12 +764,16 @@ fn expand_include(
         }
         let canon = canonical(&matched);
         may_enter(r, &canon)?;
-        let id = match read_included(db, &matched) {
+        let read = match files {
+            Files::Disk(db) => read_included(db, &matched),
+            Files::Rendered(..) => Err(format!("{}: not a rendered file", matched.display())),
+        };
+        let id = match read {
             Ok(id) => id,
             Err(_) if try_only => continue,
             Err(message) => return Err(message),
         };
-        parse_included(db, id, canon, r);
+        parse_included(files, id, canon, r);
     }
     Ok(())
 }
@@ -772,25 +793,26 @@ fn may_enter(r: &Reader, path: &Path) -> Result<(), String> {
 }
 
 /// Parses an included file in place, with `path` on the include stack meanwhile.
-fn parse_included(db: &mut SourceDb, id: FileId, path: PathBuf, r: &mut Reader) {
+fn parse_included(files: &mut Files<'_>, id: FileId, path: PathBuf, r: &mut Reader) {
     r.doc.files.push(id);
     r.stack.push(path);
-    parse_into(db, id, r);
+    parse_into(files, id, r);
     r.stack.pop();
 }
 
 /// An include on a rendered host: matched against the files the repository renders for it.
 /// Nothing matching means the target's own (stock) files, which mxlint notes and does not read.
 fn expand_virtual_include(
-    db: &mut SourceDb,
+    files: &mut Files<'_>,
     from: FileId,
     path: &Text,
     vfs: &VirtualFs,
     r: &mut Reader,
 ) -> Result<(), String> {
-    let including = vfs
-        .dest_of(from)
-        .map_or_else(|| db.file(from).path().to_path_buf(), Path::to_path_buf);
+    let including = vfs.dest_of(from).map_or_else(
+        || files.db().file(from).path().to_path_buf(),
+        Path::to_path_buf,
+    );
     let pattern = relative_to(&including, &path.text);
     let alternatives = expand_braces(&pattern.to_string_lossy()).ok_or_else(|| {
         format!("Include pattern expands to more than {MAX_BRACE_ALTERNATIVES} {{…}} alternatives; mxlint does not follow it")
@@ -806,7 +828,7 @@ fn expand_virtual_include(
     }
     for (dest, id) in matches {
         may_enter(r, &dest)?;
-        parse_included(db, id, dest, r);
+        parse_included(files, id, dest, r);
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::source::{read_source, SourceDb};
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 const STOCK_JAIL_CONF: &str = include_str!("../../../data/fail2ban/jail.conf");
 const STOCK_PATHS_COMMON: &str = include_str!("../../../data/fail2ban/paths-common.conf");
@@ -58,7 +59,43 @@ const JAIL_OPTIONS: &[&str] = &[
 /// lacks among `jail.conf`, `paths-common.conf`, `paths-fedora.conf` come from the embedded
 /// Fedora stock files, marked in [`Fail2banConfig::stock`].
 pub fn load_tree(db: &mut SourceDb, files: &[TreeFile], settings: &Settings) -> Fail2banConfig {
-    load_with(db, files, &[], "/etc/fail2ban", settings)
+    let stock = Stock::add(db);
+    load_tree_in(db, &stock, files, settings)
+}
+
+/// [`load_tree`] once the stock files are in `db`: it only reads `db`, so trees can be resolved
+/// side by side.
+pub fn load_tree_in(
+    db: &SourceDb,
+    stock: &Stock,
+    files: &[TreeFile],
+    settings: &Settings,
+) -> Fail2banConfig {
+    load_with(db, stock, files, &[], "/etc/fail2ban", settings)
+}
+
+/// The embedded Fedora stock files in a `SourceDb`, and their parses: added once, shared by
+/// every tree loaded from it.
+#[derive(Clone, Debug)]
+pub struct Stock {
+    files: [(&'static str, FileId, Arc<IniFile>); 3],
+}
+
+impl Stock {
+    /// Adds the stock files to `db`, or finds them there.
+    pub fn add(db: &mut SourceDb) -> Stock {
+        let mut file = |rel: &'static str, text: &'static str| {
+            let id = db.builtin(&format!("<mxlint stock fail2ban>/{rel}"), text);
+            (rel, id, Arc::new(stock_parse(rel).with_file(id)))
+        };
+        Stock {
+            files: [
+                file("jail.conf", STOCK_JAIL_CONF),
+                file("paths-common.conf", STOCK_PATHS_COMMON),
+                file("paths-fedora.conf", STOCK_PATHS_FEDORA),
+            ],
+        }
+    }
 }
 
 /// Resolves a real configuration directory (such as `/etc/fail2ban`).
@@ -108,7 +145,8 @@ pub fn load_dir(
         );
     }
     let confpath = dir.to_string_lossy().trim_end_matches('/').to_string();
-    Ok(load_with(db, &files, &filters, &confpath, settings))
+    let stock = Stock::add(db);
+    Ok(load_with(db, &stock, &files, &filters, &confpath, settings))
 }
 
 /// Resolves one plain file read as its name inside an otherwise stock directory: `jail.local`,
@@ -138,15 +176,16 @@ pub fn load_file(
 }
 
 struct Loader<'a> {
-    db: &'a mut SourceDb,
+    db: &'a SourceDb,
     files: BTreeMap<String, FileId>,
-    parsed: BTreeMap<FileId, IniFile>,
+    parsed: BTreeMap<FileId, Arc<IniFile>>,
     out: Fail2banConfig,
     settings: &'a Settings,
 }
 
 fn load_with(
-    db: &mut SourceDb,
+    db: &SourceDb,
+    stock: &Stock,
     files: &[TreeFile],
     extra_filters: &[String],
     confpath: &str,
@@ -166,7 +205,7 @@ fn load_with(
         },
         settings,
     };
-    loader.add_stock();
+    loader.add_stock(stock);
     let order = loader.read_order();
     loader.out.loaded = order.clone();
     let mut merged = loader.merge(&order);
@@ -208,15 +247,15 @@ fn load_with(
 }
 
 /// The parse of a stock file, made once (spans in a placeholder file; see `IniFile::with_file`).
-fn stock_parse(rel: &str, text: &'static str) -> &'static IniFile {
+fn stock_parse(rel: &str) -> &'static IniFile {
     use std::sync::OnceLock;
     static JAIL: OnceLock<IniFile> = OnceLock::new();
     static COMMON: OnceLock<IniFile> = OnceLock::new();
     static FEDORA: OnceLock<IniFile> = OnceLock::new();
-    let cell = match rel {
-        "jail.conf" => &JAIL,
-        "paths-common.conf" => &COMMON,
-        _ => &FEDORA,
+    let (cell, text) = match rel {
+        "jail.conf" => (&JAIL, STOCK_JAIL_CONF),
+        "paths-common.conf" => (&COMMON, STOCK_PATHS_COMMON),
+        _ => (&FEDORA, STOCK_PATHS_FEDORA),
     };
     cell.get_or_init(|| parse(FileId(0), text))
 }
@@ -237,30 +276,22 @@ fn normalize(rel: &str) -> String {
 }
 
 impl Loader<'_> {
-    fn add_stock(&mut self) {
-        for (rel, text) in [
-            ("jail.conf", STOCK_JAIL_CONF),
-            ("paths-common.conf", STOCK_PATHS_COMMON),
-            ("paths-fedora.conf", STOCK_PATHS_FEDORA),
-        ] {
-            if !self.files.contains_key(rel) {
-                let id = self
-                    .db
-                    .builtin(&format!("<mxlint stock fail2ban>/{rel}"), text);
-                self.files.insert(rel.to_string(), id);
-                self.out.stock.push(id);
-                // Parsed once per process: every host of a fleet reads the same stock files.
-                let ini = stock_parse(rel, text).with_file(id);
-                self.parsed.insert(id, ini);
+    /// The stock files the tree lacks.
+    fn add_stock(&mut self, stock: &Stock) {
+        for (rel, id, ini) in &stock.files {
+            if !self.files.contains_key(*rel) {
+                self.files.insert(rel.to_string(), *id);
+                self.out.stock.push(*id);
+                self.parsed.insert(*id, ini.clone());
             }
         }
     }
 
-    fn parsed(&mut self, rel: &str) -> Option<&IniFile> {
+    fn parsed(&mut self, rel: &str) -> Option<&Arc<IniFile>> {
         let id = *self.files.get(rel)?;
         if !self.parsed.contains_key(&id) {
             let ini = parse(id, self.db.file(id).text());
-            self.parsed.insert(id, ini);
+            self.parsed.insert(id, Arc::new(ini));
         }
         self.parsed.get(&id)
     }
