@@ -463,7 +463,7 @@ mod tests {
             host,
         );
         job.dest = "/etc/t.conf".into();
-        job.task_vars
+        Arc::make_mut(&mut job.task_vars)
             .insert("item".into(), node(Yaml::Int((host % 3) as i128), 700));
         if host % 5 == 0 {
             job.runtime

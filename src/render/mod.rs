@@ -187,7 +187,7 @@ pub struct RenderJob {
     /// Index of the host in the [`Fleet`].
     pub host: usize,
     /// Highest-precedence variables: loop `item`, task `vars:`.
-    pub task_vars: Vars,
+    pub task_vars: Arc<Vars>,
     /// The task's `src` as written (`template_path`).
     pub src: String,
     /// The task's `dest` (`template_destpath`).
@@ -211,7 +211,7 @@ impl RenderJob {
             template,
             search_paths: Vec::new(),
             host,
-            task_vars: Vars::new(),
+            task_vars: Arc::default(),
             src,
             dest: String::new(),
             overrides: TemplateOptions::default(),
@@ -506,7 +506,8 @@ impl Renderer {
         vars: &Vars,
         expr: &str,
     ) -> Result<Option<bool>, Problem> {
-        self.eval_condition_with(fleet, host, vars, &IndexMap::new(), expr)
+        let vars = Arc::new(vars.clone());
+        self.eval_condition_with(fleet, host, &vars, &IndexMap::new(), expr)
     }
 
     /// [`Renderer::eval_condition`] with names that only exist at deploy time (see
@@ -515,7 +516,7 @@ impl Renderer {
         &self,
         fleet: &Fleet,
         host: usize,
-        vars: &Vars,
+        vars: &Arc<Vars>,
         runtime: &IndexMap<String, String>,
         expr: &str,
     ) -> Result<Option<bool>, Problem> {

@@ -103,7 +103,7 @@ pub(crate) struct RenderCtx {
     vars_env: Arc<Environment<'static>>,
     pub fleet: Fleet,
     pub host: usize,
-    task_vars: Vars,
+    task_vars: Arc<Vars>,
     pub job: JobInfo,
     poisoned: Vec<String>,
     memo: Mutex<HashMap<(usize, bool, String), Slot>>,

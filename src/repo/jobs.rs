@@ -135,6 +135,8 @@ pub(crate) struct Session<'a> {
     pub pending: Vec<PendingFile>,
     /// The threads renders run on.
     pub workers: &'a Workers,
+    /// Files tasks name, found once per (task, kind, name) rather than once per host.
+    pub found: HashMap<(usize, &'static str, String), Option<PathBuf>>,
     pub progress: &'a Progress,
 }
 
@@ -164,7 +166,7 @@ pub(crate) struct PendingTemplate {
 struct Job<'t> {
     task: &'t Task,
     host: usize,
-    vars: Vars,
+    vars: Arc<Vars>,
     /// The list the loop goes over, when it is literal YAML (for fixes that add an entry).
     list: Option<Arc<ListSite>>,
 }
@@ -280,6 +282,7 @@ impl Session<'_> {
             // Ansible templates `hosts:` with play and extra vars before it selects.
             let mut vars = play.vars.clone();
             vars.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let vars = Arc::new(vars);
             match (!self.fleet.hosts().is_empty())
                 .then(|| self.render_quietly(&pattern, 0, &vars))
                 .flatten()
@@ -304,7 +307,7 @@ impl Session<'_> {
     }
 
     /// Variables of `task` for `host`, highest precedence last (see the module doc of `repo`).
-    fn task_vars(&self, task: &Task, play: &Play, host: usize) -> Vars {
+    fn task_vars(&self, task: &Task, play: &Play, host: usize) -> Arc<Vars> {
         let host_vars = &self.fleet.hosts()[host].vars;
         let roles = &self.project.roles;
         let mut over = Vars::new();
@@ -339,7 +342,7 @@ impl Session<'_> {
             }
         }
         vars.extend(over);
-        vars
+        Arc::new(vars)
     }
 
     fn task_for_host(&mut self, task: &Task, play: &Play, host: usize, play_hosts: &Arc<[String]>) {
@@ -355,10 +358,14 @@ impl Session<'_> {
             },
         };
         for item in items {
-            let mut vars = vars.clone();
-            if let (Some(item), Some(l)) = (item, &task.looping) {
-                vars.insert(l.var.clone(), Arc::new(item));
-            }
+            let vars = match (item, &task.looping) {
+                (Some(item), Some(l)) => {
+                    let mut vars = (*vars).clone();
+                    vars.insert(l.var.clone(), Arc::new(item));
+                    Arc::new(vars)
+                }
+                _ => vars.clone(),
+            };
             let list = list.clone();
             let job = Job {
                 task,
@@ -420,7 +427,7 @@ impl Session<'_> {
         if !self.conditions_hold(task, host, &vars) {
             return;
         }
-        let Some(path) = find_file(&task.search_dirs, "vars", &rel) else {
+        let Some(path) = self.find_file(task, "vars", &rel) else {
             return;
         };
         let Ok(docs) = crate::ansible::load_yaml_file(self.db, &path) else {
@@ -432,8 +439,23 @@ impl Session<'_> {
         }
     }
 
+    /// Where the task being walked finds `src` among its `kind` files (`templates`, `files`,
+    /// `vars`), asked of the disk once for all hosts.
+    fn find_file(&mut self, task: &Task, kind: &'static str, src: &str) -> Option<PathBuf> {
+        self.found
+            .entry((self.order, kind, src.to_string()))
+            .or_insert_with(|| find_file(&task.search_dirs, kind, src))
+            .clone()
+    }
+
     /// Like [`Session::evaluate`], but `None` (and no finding) when the value is not knowable.
-    fn evaluate_quietly(&mut self, text: &str, at: Span, host: usize, vars: &Vars) -> Option<Node> {
+    fn evaluate_quietly(
+        &mut self,
+        text: &str,
+        at: Span,
+        host: usize,
+        vars: &Arc<Vars>,
+    ) -> Option<Node> {
         let expr = strip_braces(text);
         if expr == text.trim() || expr.contains("{{") {
             // Text around the expression: the fact is that text, rendered.
@@ -446,7 +468,7 @@ impl Session<'_> {
         json_node(&rendered, at)
     }
 
-    fn render_quietly(&self, text: &str, host: usize, vars: &Vars) -> Option<String> {
+    fn render_quietly(&self, text: &str, host: usize, vars: &Arc<Vars>) -> Option<String> {
         let mut job = RenderJob::new(
             TemplateSource {
                 path: PathBuf::from("<set_fact>"),
@@ -463,7 +485,7 @@ impl Session<'_> {
     }
 
     /// `when:` conditions: false stops the task; undecidable ones count as true.
-    fn conditions_hold(&mut self, task: &Task, host: usize, vars: &Vars) -> bool {
+    fn conditions_hold(&mut self, task: &Task, host: usize, vars: &Arc<Vars>) -> bool {
         let mut conditions = Vec::new();
         for when in &task.when {
             match &when.value {
@@ -507,7 +529,7 @@ impl Session<'_> {
         task: &Task,
         looping: &crate::ansible::playbook::Loop,
         host: usize,
-        vars: &Vars,
+        vars: &Arc<Vars>,
     ) -> Option<(Vec<Node>, Option<Arc<ListSite>>)> {
         let (list, literal) = match &looping.items.value {
             Value::Str(text) if text.contains("{{") => {
@@ -603,13 +625,19 @@ impl Session<'_> {
     }
 
     /// Evaluates an expression to data by rendering it as JSON and reading that back.
-    fn evaluate(&mut self, expr: &str, at: Span, host: usize, vars: &Vars) -> Option<Node> {
+    fn evaluate(&mut self, expr: &str, at: Span, host: usize, vars: &Arc<Vars>) -> Option<Node> {
         let text = self.render_string(&as_json(expr), at, host, vars)?;
         json_node(&text, at)
     }
 
     /// Renders a task argument (module arguments are templates too).
-    fn render_string(&mut self, text: &str, at: Span, host: usize, vars: &Vars) -> Option<String> {
+    fn render_string(
+        &mut self,
+        text: &str,
+        at: Span,
+        host: usize,
+        vars: &Arc<Vars>,
+    ) -> Option<String> {
         if !text.contains("{{") && !text.contains("{%") {
             return Some(text.to_string());
         }
@@ -895,7 +923,7 @@ impl Session<'_> {
         let Some(src) = self.render_string(src, at, job.host, &job.vars) else {
             return;
         };
-        let Some(path) = find_file(&job.task.search_dirs, "templates", &src) else {
+        let Some(path) = self.find_file(job.task, "templates", &src) else {
             self.diagnostics.push(
                 Diagnostic::new(
                     &rules::ansible_load_error::RULE,
@@ -1017,7 +1045,7 @@ impl Session<'_> {
         let Some(src) = self.render_string(src, at, job.host, &job.vars) else {
             return;
         };
-        let Some(path) = find_file(&job.task.search_dirs, "files", &src) else {
+        let Some(path) = self.find_file(job.task, "files", &src) else {
             return;
         };
         let Some(file) = self.template_file(&path, at, job.host) else {

@@ -177,6 +177,7 @@ pub fn check_repo_run(
         settings,
         &mut suppressor,
         &options.progress,
+        &workers,
     ));
     findings.retain(|d| settings.selection.enabled(d.rule));
     // Directives in the files users edit (templates, tasks, vars, static files), applied to
@@ -282,6 +283,7 @@ fn load_into(
         order: 0,
         pending: Vec::new(),
         workers,
+        found: HashMap::new(),
         progress: &options.progress,
     };
     session.run();
@@ -392,6 +394,10 @@ fn build_fleet(
     Fleet::new(hosts, inventory.groups_map())
 }
 
+/// Groups of hosts checked side by side before their findings are taken in order: enough to
+/// keep the threads busy, few enough that the models of one chunk are all that is held.
+const CHECK_CHUNK: usize = if cfg!(test) { 2 } else { 256 };
+
 /// Runs the config rules over each host's rendered files.
 /// `#` directives that survive rendering are applied here, on the rendered file, through
 /// `suppressor` (they count as written on the template line they come from).
@@ -400,15 +406,20 @@ fn build_fleet(
 /// variable origins, the same firewall changes, the same trusted networks — get one model and
 /// one rule run; the findings carry all of their names. In a fleet most hosts of a group render
 /// alike, so the work grows with the number of distinct hosts, not of hosts.
+///
+/// Models shared between groups are built first, side by side; then the groups' own models and
+/// rules run on the workers a chunk at a time, and their findings are suppressed, mapped to the
+/// templates and given their hosts in group order on this thread.
 fn check_hosts(
     loaded: &mut Loaded,
     settings: &Settings,
     suppressor: &mut crate::suppress::Suppressor,
     progress: &Progress,
+    workers: &workers::Workers,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     // Files are sorted by host: each host's files are one run.
-    let runs: Vec<(usize, std::ops::Range<usize>)> = loaded
+    let runs: Vec<HostRun> = loaded
         .files
         .chunk_by(|a, b| a.host == b.host)
         .scan(0, |start, run| {
@@ -424,7 +435,7 @@ fn check_hosts(
     }
     // Hosts with files, and hosts whose only mail configuration is firewall tasks.
     let with_files: std::collections::HashSet<usize> = runs.iter().map(|(h, _)| *h).collect();
-    let mut hosts: Vec<(usize, std::ops::Range<usize>)> = runs;
+    let mut hosts: Vec<HostRun> = runs;
     let mut only_tasks: Vec<usize> = events
         .keys()
         .copied()
@@ -440,9 +451,28 @@ fn check_hosts(
         done: done.min(total),
         total,
     });
-    let groups = group_hosts(loaded, settings, &events, hosts);
+    let groups = group_hosts(loaded, settings, &events, hosts, workers);
     let no_events = Vec::new();
-    let mut shared = Shared::default();
+    // Each group is checked through its first host.
+    let group_files: Vec<Vec<&RenderedFile>> = groups
+        .iter()
+        .map(|group| loaded.files[group[0].1.clone()].iter().collect())
+        .collect();
+    let stock = Stock::add(&mut loaded.db, settings, &group_files);
+    // From here on the hosts only read the database, side by side.
+    let db = &loaded.db;
+    let fail2ban = shared_models(
+        workers,
+        &group_files,
+        |files| fail2ban_key(db, files),
+        |files| fail2ban_model(db, &stock.fail2ban, files, settings),
+    );
+    let postfix = shared_models(
+        workers,
+        &group_files,
+        |files| postfix_key(db, files),
+        |files| postfix_model(db, files),
+    );
     // Where each rendered file is: a shared model's spans may lie in another host's files.
     let by_file: HashMap<FileId, usize> = loaded
         .files
@@ -450,56 +480,67 @@ fn check_hosts(
         .enumerate()
         .map(|(i, f)| (f.file, i))
         .collect();
-    for group in groups {
-        let (host, range) = group[0].clone();
-        let files: Vec<&RenderedFile> = loaded.files[range].iter().collect();
-        let mail = build_host(
-            &mut loaded.db,
-            &loaded.fleet,
-            events.get(&host).unwrap_or(&no_events),
-            &files,
-            host,
-            settings,
-            &mut shared,
-        );
-        let stock = shared.stock;
-        let all_files = &loaded.files;
-        let file_of = |id: FileId| by_file.get(&id).map(|&i| &all_files[i]);
-        let mut found = crate::rules::check(&crate::rules::Context::for_host(&mail, settings));
-        if let Some(config) = &mail.dovecot {
-            let notes = config.document.notes.iter().filter(
-                |n| !matches!(n, Note::IncludeNotRendered { span, .. } if Some(span.file) == stock),
+    let all_files = &loaded.files;
+    let file_of = |id: FileId| by_file.get(&id).map(|&i| &all_files[i]);
+    let rendered = |id: FileId| file_of(id).is_some_and(|f| f.file != f.source);
+    let origin = |span: Span| match file_of(span.file) {
+        Some(f) => f.map.map(span),
+        None => span,
+    };
+    // A fix may only touch files on disk: never rendered text or the assumed stock file.
+    let virtual_file = |id: FileId| {
+        Some(id) == stock.dovecot_main || file_of(id).is_some_and(|f| f.file != f.source)
+    };
+    let order: Vec<usize> = (0..groups.len()).collect();
+    for chunk in order.chunks(CHECK_CHUNK) {
+        let found = workers.map(chunk, |&g| {
+            let host = groups[g][0].0;
+            let mail = build_host(
+                db,
+                &loaded.fleet,
+                settings,
+                stock.dovecot_main,
+                HostParts {
+                    host,
+                    files: &group_files[g],
+                    events: events.get(&host).unwrap_or(&no_events),
+                    fail2ban: fail2ban[g].clone(),
+                    postfix: postfix[g].clone(),
+                },
             );
-            found.extend(not_rendered_includes(notes));
-        }
-        let rendered = |id: FileId| file_of(id).is_some_and(|f| f.file != f.source);
-        let origin = |span: Span| match file_of(span.file) {
-            Some(f) => f.map.map(span),
-            None => span,
-        };
-        suppressor.apply_with(&loaded.db, &mut found, rendered, origin);
-        let names: Vec<String> = group
-            .iter()
-            .map(|(h, _)| loaded.fleet.hosts()[*h].name.clone())
-            .collect();
-        for d in found {
-            if depends_on_unknown(&loaded.db, &d) {
-                continue;
+            let mut found =
+                crate::rules::check(&crate::rules::Context::for_host(&mail, settings));
+            if let Some(config) = &mail.dovecot {
+                let notes = config.document.notes.iter().filter(|n| {
+                    !matches!(n, Note::IncludeNotRendered { span, .. } if Some(span.file) == stock.dovecot_main)
+                });
+                found.extend(not_rendered_includes(notes));
             }
-            let mut d = map_to_templates(file_of, d);
-            // A fix may only touch files on disk: never rendered text or the assumed stock file.
-            let virtual_file =
-                |id: FileId| Some(id) == stock || file_of(id).is_some_and(|f| f.file != f.source);
-            if d.fix
-                .as_ref()
-                .is_some_and(|fix| fix.edits.iter().any(|e| virtual_file(e.span.file)))
-            {
-                d.fix = None;
+            found
+        });
+        for (&g, mut found) in chunk.iter().zip(found) {
+            let group = &groups[g];
+            suppressor.apply_with(db, &mut found, rendered, origin);
+            let names: Vec<String> = group
+                .iter()
+                .map(|(h, _)| loaded.fleet.hosts()[*h].name.clone())
+                .collect();
+            for d in found {
+                if depends_on_unknown(db, &d) {
+                    continue;
+                }
+                let mut d = map_to_templates(file_of, d);
+                if d.fix
+                    .as_ref()
+                    .is_some_and(|fix| fix.edits.iter().any(|e| virtual_file(e.span.file)))
+                {
+                    d.fix = None;
+                }
+                d.hosts = names.clone();
+                out.push(d);
             }
-            d.hosts = names.clone();
-            out.push(d);
+            done += group.len();
         }
-        done += group.len();
         progress.step(Step::Checking {
             done: done.min(total),
             total,
@@ -508,6 +549,9 @@ fn check_hosts(
     progress.step(Step::Checking { done: total, total });
     out
 }
+
+/// A host and the range of its files in `Loaded::files`.
+type HostRun = (usize, std::ops::Range<usize>);
 
 /// What one host's checks read: equal inputs give equal findings (after mapping to templates).
 #[derive(PartialEq, Eq, Hash)]
@@ -581,10 +625,12 @@ fn group_hosts(
     loaded: &Loaded,
     settings: &Settings,
     events: &HashMap<usize, Vec<firewall::FirewallEvent>>,
-    hosts: Vec<(usize, std::ops::Range<usize>)>,
-) -> Vec<Vec<(usize, std::ops::Range<usize>)>> {
-    let mut groups: IndexMap<HostInput<'_>, Vec<(usize, std::ops::Range<usize>)>> = IndexMap::new();
-    for (host, range) in hosts {
+    hosts: Vec<HostRun>,
+    workers: &workers::Workers,
+) -> Vec<Vec<HostRun>> {
+    use std::hash::{Hash, Hasher};
+    // Each host's input and its hash side by side; grouping them is then one cheap pass.
+    let inputs = workers.map(&hosts, |(host, range)| {
         let files = loaded.files[range.clone()]
             .iter()
             .map(|f| {
@@ -594,7 +640,7 @@ fn group_hosts(
             })
             .collect();
         let firewall = events
-            .get(&host)
+            .get(host)
             .map(|evs| {
                 evs.iter()
                     .map(|e| (e.order, e.notify.as_slice(), &e.kind))
@@ -602,7 +648,7 @@ fn group_hosts(
             })
             .unwrap_or_default();
         let trusted = match &settings.fail2ban.trusted_networks_var {
-            Some(var) => trusted_from_var(&loaded.fleet, host, var),
+            Some(var) => trusted_from_var(&loaded.fleet, *host, var),
             None => Vec::new(),
         };
         let input = HostInput {
@@ -610,9 +656,23 @@ fn group_hosts(
             firewall,
             trusted,
         };
-        groups.entry(input).or_default().push((host, range));
+        let mut hasher = std::hash::DefaultHasher::new();
+        input.hash(&mut hasher);
+        (hasher.finish(), input)
+    });
+    let mut groups: Vec<(HostInput<'_>, Vec<HostRun>)> = Vec::new();
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
+    for ((hash, input), host) in inputs.into_iter().zip(hosts) {
+        let same = by_hash.entry(hash).or_default();
+        match same.iter().find(|&&g| groups[g].0 == input) {
+            Some(&g) => groups[g].1.push(host),
+            None => {
+                same.push(groups.len());
+                groups.push((input, vec![host]));
+            }
+        }
     }
-    groups.into_values().collect()
+    groups.into_iter().map(|(_, hosts)| hosts).collect()
 }
 
 /// The distribution's main `dovecot.conf`, for hosts whose repository renders only `conf.d/`
@@ -685,14 +745,58 @@ fn map_to_templates<'a>(
 /// checked text and its pieces' origins.
 type ModelKey = Vec<(String, String, Vec<PieceOrigin>)>;
 
-/// What the hosts of one check share: the assumed stock `dovecot.conf`, and one fail2ban and
-/// one Postfix model per distinct set of their files (a fleet's jail files differ by site, not
-/// by host; master.cf often only by a comment naming the host).
-#[derive(Default)]
-pub(crate) struct Shared {
-    stock: Option<FileId>,
-    fail2ban: HashMap<ModelKey, Arc<crate::model::fail2ban::Fail2banConfig>>,
-    postfix: HashMap<ModelKey, Arc<crate::model::postfix::PostfixModel>>,
+/// Built-in files hosts may read, added to the database before hosts are read side by side:
+/// the assumed stock `dovecot.conf` (for repositories that render only `conf.d/` files) and
+/// the fail2ban stock files.
+struct Stock {
+    dovecot_main: Option<FileId>,
+    fail2ban: crate::model::fail2ban::Stock,
+}
+
+impl Stock {
+    /// The stock `dovecot.conf` when some host of `hosts` needs it; fail2ban's always.
+    fn add(db: &mut SourceDb, settings: &Settings, hosts: &[Vec<&RenderedFile>]) -> Stock {
+        let dovecot_main = hosts
+            .iter()
+            .any(|files| needs_stock_main(files))
+            .then(|| stock_main(db, settings));
+        let fail2ban = crate::model::fail2ban::Stock::add(db);
+        Stock {
+            dovecot_main,
+            fail2ban,
+        }
+    }
+}
+
+/// Groups of hosts whose files read alike share one model: built once per distinct `key`,
+/// from the first such group (its spans point into that group's files, whatever the thread
+/// count), side by side. Per group, its model.
+fn shared_models<M: Send + Sync>(
+    workers: &workers::Workers,
+    groups: &[Vec<&RenderedFile>],
+    key: impl Fn(&[&RenderedFile]) -> Option<ModelKey> + Sync + Send,
+    build: impl Fn(&[&RenderedFile]) -> M + Sync + Send,
+) -> Vec<Option<Arc<M>>> {
+    let keys = workers.map(groups, |files| key(files));
+    let mut index: HashMap<ModelKey, usize> = HashMap::new();
+    let mut builders: Vec<usize> = Vec::new();
+    let of_group: Vec<Option<usize>> = keys
+        .into_iter()
+        .enumerate()
+        .map(|(group, key)| {
+            let key = key?;
+            Some(*index.entry(key).or_insert_with(|| {
+                builders.push(group);
+                builders.len() - 1
+            }))
+        })
+        .collect();
+    drop(index);
+    let models = workers.map(&builders, |&group| Arc::new(build(&groups[group])));
+    of_group
+        .into_iter()
+        .map(|m| m.map(|m| models[m].clone()))
+        .collect()
 }
 
 /// One diagnostic per distinct finding, listing every host it occurs on (in host order).
@@ -889,14 +993,21 @@ pub fn host_model(
         .host_index(host)
         .ok_or_else(|| format!("host `{host}` is not in the inventory"))?;
     let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == index).collect();
+    let stock = Stock::add(&mut loaded.db, settings, std::slice::from_ref(&files));
+    let db = &loaded.db;
     let mail = build_host(
-        &mut loaded.db,
+        db,
         &loaded.fleet,
-        &loaded.firewall,
-        &files,
-        index,
         settings,
-        &mut Shared::default(),
+        stock.dovecot_main,
+        HostParts {
+            host: index,
+            files: &files,
+            events: &loaded.firewall,
+            fail2ban: fail2ban_key(db, &files)
+                .map(|_| Arc::new(fail2ban_model(db, &stock.fail2ban, &files, settings))),
+            postfix: postfix_key(db, &files).map(|_| Arc::new(postfix_model(db, &files))),
+        },
     );
     if mail.dovecot.is_none()
         && mail.postfix.is_none()
@@ -910,90 +1021,120 @@ pub fn host_model(
     Ok((loaded.db, mail))
 }
 
-/// Assembles one host's mail stack from its rendered files and firewall tasks. `shared` keeps
-/// what hosts share: the assumed stock dovecot.conf for repositories that render only `conf.d/`
-/// files, and each distinct fail2ban tree's model.
-fn build_host(
-    db: &mut SourceDb,
-    fleet: &Fleet,
-    events: &[firewall::FirewallEvent],
-    files: &[&RenderedFile],
+/// One host's part of the check: its rendered files, firewall tasks and shared models.
+struct HostParts<'a> {
     host: usize,
-    settings: &Settings,
-    shared: &mut Shared,
-) -> MailHost {
-    let of_kind = |kind: ConfigKind| files.iter().filter(move |f| f.kind == kind);
-    // Dovecot: the main file, or the distribution's when only conf.d/ files are rendered.
-    let mut vfs = dovecot_vfs(files);
-    let main = match of_kind(ConfigKind::DovecotMain).next() {
-        Some(main) => Some(main.file),
-        None if vfs
-            .files
-            .iter()
-            .any(|(p, _)| p.starts_with("/etc/dovecot/conf.d")) =>
-        {
-            let id = *shared.stock.get_or_insert_with(|| stock_main(db, settings));
-            let mut with_main = (*vfs).clone();
-            with_main
-                .files
-                .push((PathBuf::from("/etc/dovecot/dovecot.conf"), id));
-            vfs = Arc::new(with_main);
-            Some(id)
-        }
-        None => None,
-    };
-    let dovecot = main.map(|main| crate::model::dovecot::load_virtual(db, main, settings, vfs));
-    // Postfix: master.cf decides the services; main.cf only narrows them. Hosts whose two
-    // files read alike share one model.
-    let main_file = of_kind(ConfigKind::PostfixMain).next_back();
-    let postfix = of_kind(ConfigKind::PostfixMaster).next_back().map(|f| {
-        let key: Vec<(String, String, Vec<PieceOrigin>)> = std::iter::once(f)
-            .chain(main_file)
-            .map(|f| {
-                let text = checked_text(f.kind, db.file(f.file).text()).into_owned();
-                (f.dest.clone(), text, piece_origins(&f.map))
-            })
-            .collect();
-        if let Some(model) = shared.postfix.get(&key) {
-            return model.clone();
-        }
-        let main_cf =
-            main_file.map(|m| crate::parse::postfix::parse_main_in(m.file, db.file(m.file).text()));
-        let master = crate::parse::postfix::parse_master(f.file, db.file(f.file).text());
-        let model = Arc::new(crate::model::postfix::model(&master, main_cf.as_ref()));
-        shared.postfix.insert(key, model.clone());
-        model
-    });
-    // fail2ban: every file under /etc/fail2ban/, by its path there.
-    let jail_files: Vec<&&RenderedFile> = files
+    files: &'a [&'a RenderedFile],
+    events: &'a [firewall::FirewallEvent],
+    fail2ban: Option<Arc<crate::model::fail2ban::Fail2banConfig>>,
+    postfix: Option<Arc<crate::model::postfix::PostfixModel>>,
+}
+
+/// Whether a host renders Dovecot's `conf.d/` files but not the main file, which is then the
+/// distribution's.
+fn needs_stock_main(files: &[&RenderedFile]) -> bool {
+    !files.iter().any(|f| f.kind == ConfigKind::DovecotMain)
+        && files.iter().any(|f| {
+            matches!(f.kind, ConfigKind::DovecotMain | ConfigKind::DovecotInclude)
+                && Path::new(&f.dest).starts_with("/etc/dovecot/conf.d")
+        })
+}
+
+fn is_fail2ban(f: &RenderedFile) -> bool {
+    matches!(f.kind, ConfigKind::Fail2banJail | ConfigKind::Fail2banFile)
+}
+
+/// What a fail2ban model reads: every file under `/etc/fail2ban/`, by its path there. Equal
+/// trees (as the checks read them, from the same template pieces) give equal models, whose spans
+/// map to the same template lines.
+fn fail2ban_key(db: &SourceDb, files: &[&RenderedFile]) -> Option<ModelKey> {
+    let key: ModelKey = files
         .iter()
-        .filter(|f| matches!(f.kind, ConfigKind::Fail2banJail | ConfigKind::Fail2banFile))
+        .filter(|f| is_fail2ban(f))
+        .map(|f| {
+            let text = checked_text(f.kind, db.file(f.file).text()).into_owned();
+            (fail2ban_rel(&f.dest), text, piece_origins(&f.map))
+        })
         .collect();
-    let tree: Vec<TreeFile> = jail_files
+    (!key.is_empty()).then_some(key)
+}
+
+fn fail2ban_model(
+    db: &SourceDb,
+    stock: &crate::model::fail2ban::Stock,
+    files: &[&RenderedFile],
+    settings: &Settings,
+) -> crate::model::fail2ban::Fail2banConfig {
+    let tree: Vec<TreeFile> = files
         .iter()
+        .filter(|f| is_fail2ban(f))
         .map(|f| TreeFile {
             rel: fail2ban_rel(&f.dest),
             file: f.file,
         })
         .collect();
-    let fail2ban = (!tree.is_empty()).then(|| {
-        // Equal trees (as the checks read them, from the same template pieces) give equal
-        // models, whose spans map to the same template lines.
-        let key: ModelKey = jail_files
-            .iter()
-            .zip(&tree)
-            .map(|(f, t)| {
-                let text = checked_text(f.kind, db.file(f.file).text()).into_owned();
-                (t.rel.clone(), text, piece_origins(&f.map))
-            })
-            .collect();
-        if let Some(model) = shared.fail2ban.get(&key) {
-            return model.clone();
-        }
-        let model = Arc::new(crate::model::fail2ban::load_tree(db, &tree, settings));
-        shared.fail2ban.insert(key, model.clone());
-        model
-    });
+    crate::model::fail2ban::load_tree_in(db, stock, &tree, settings)
+}
+
+/// What a Postfix model reads: master.cf decides the services, main.cf only narrows them. Hosts
+/// whose two files read alike share one model.
+fn postfix_key(db: &SourceDb, files: &[&RenderedFile]) -> Option<ModelKey> {
+    let master = postfix_file(files, ConfigKind::PostfixMaster)?;
+    let key = std::iter::once(master)
+        .chain(postfix_file(files, ConfigKind::PostfixMain))
+        .map(|f| {
+            let text = checked_text(f.kind, db.file(f.file).text()).into_owned();
+            (f.dest.clone(), text, piece_origins(&f.map))
+        })
+        .collect();
+    Some(key)
+}
+
+/// The last rendered file of a kind: a later task replaces what an earlier one wrote.
+fn postfix_file<'a>(files: &[&'a RenderedFile], kind: ConfigKind) -> Option<&'a RenderedFile> {
+    files.iter().rev().find(|f| f.kind == kind).copied()
+}
+
+fn postfix_model(db: &SourceDb, files: &[&RenderedFile]) -> crate::model::postfix::PostfixModel {
+    let main_cf = postfix_file(files, ConfigKind::PostfixMain)
+        .map(|m| crate::parse::postfix::parse_main_in(m.file, db.file(m.file).text()));
+    let master = postfix_file(files, ConfigKind::PostfixMaster)
+        .map(|f| crate::parse::postfix::parse_master(f.file, db.file(f.file).text()))
+        .unwrap_or_default();
+    crate::model::postfix::model(&master, main_cf.as_ref())
+}
+
+/// Assembles one host's mail stack from its rendered files, firewall tasks and shared models.
+/// It only reads `db`, so hosts are assembled side by side.
+fn build_host(
+    db: &SourceDb,
+    fleet: &Fleet,
+    settings: &Settings,
+    stock_main: Option<FileId>,
+    parts: HostParts<'_>,
+) -> MailHost {
+    let HostParts {
+        host,
+        files,
+        events,
+        fail2ban,
+        postfix,
+    } = parts;
+    let of_kind = |kind: ConfigKind| files.iter().filter(move |f| f.kind == kind);
+    // Dovecot: the main file, or the distribution's when only conf.d/ files are rendered.
+    let mut vfs = dovecot_vfs(files);
+    let main = match of_kind(ConfigKind::DovecotMain).next() {
+        Some(main) => Some(main.file),
+        None => match stock_main {
+            Some(id) if needs_stock_main(files) => {
+                vfs.files
+                    .push((PathBuf::from("/etc/dovecot/dovecot.conf"), id));
+                Some(id)
+            }
+            _ => None,
+        },
+    };
+    let dovecot = main.map(|main| crate::model::dovecot::load_virtual(db, main, settings, &vfs));
     // firewalld: managed when a task, command or zone file applies to the host.
     let zones: Vec<&&RenderedFile> = of_kind(ConfigKind::FirewalldZone).collect();
     let managed = !zones.is_empty() || events.iter().any(|e| e.host == host);
@@ -1071,14 +1212,14 @@ fn default_zone_of(text: &str) -> Option<String> {
         .rfind(|z| !z.is_empty())
 }
 
-fn dovecot_vfs(files: &[&RenderedFile]) -> Arc<VirtualFs> {
-    Arc::new(VirtualFs {
+fn dovecot_vfs(files: &[&RenderedFile]) -> VirtualFs {
+    VirtualFs {
         files: files
             .iter()
             .filter(|f| matches!(f.kind, ConfigKind::DovecotMain | ConfigKind::DovecotInclude))
             .map(|f| (PathBuf::from(&f.dest), f.file))
             .collect(),
-    })
+    }
 }
 
 /// The host's trusted networks named by `fail2ban.trusted-networks-var`: the variable's value (a
@@ -1113,6 +1254,11 @@ pub(crate) fn write_file(root: &Path, name: &str, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
+
+/// The benchmark's fleet generator, for tests on fleets shaped like real ones.
+#[cfg(test)]
+#[path = "../../benches/fleet/gen.rs"]
+mod fleet_gen;
 
 #[cfg(test)]
 mod grouping_tests {
@@ -1168,13 +1314,14 @@ mod grouping_tests {
         for e in &loaded.firewall {
             events.entry(e.host).or_default().push(e.clone());
         }
-        let hosts: Vec<(usize, std::ops::Range<usize>)> = loaded
+        let hosts: Vec<HostRun> = loaded
             .files
             .iter()
             .enumerate()
             .map(|(i, f)| (f.host, i..i + 1))
             .collect();
-        let groups = group_hosts(&loaded, &settings, &events, hosts);
+        let workers = workers::Workers::new(std::num::NonZeroUsize::new(2));
+        let groups = group_hosts(&loaded, &settings, &events, hosts, &workers);
         let names: Vec<Vec<&str>> = groups
             .iter()
             .map(|g| {
@@ -1191,5 +1338,35 @@ mod grouping_tests {
             .map(|d| (d.rule.code, d.hosts.iter().map(String::as_str).collect()))
             .collect();
         assert_eq!(found, [("MX301", vec!["mx1", "mx2", "mx4", "mx5"])]);
+    }
+
+    /// Models are shared and hosts checked side by side in chunks (of 2 under test, so chunk
+    /// borders fall between most groups): any thread count gives the one-thread findings, in
+    /// the same order, with the same host lists and fixes.
+    #[test]
+    fn host_checks_agree_whatever_the_thread_count() {
+        let dir = tempfile::tempdir().unwrap();
+        super::fleet_gen::write_repo(&super::fleet_gen::plan(40), dir.path()).unwrap();
+        let run = |jobs: usize| {
+            let options = RepoOptions {
+                jobs: std::num::NonZeroUsize::new(jobs),
+                ..RepoOptions::default()
+            };
+            crate::check_repo(dir.path(), &options, &Settings::default()).diagnostics
+        };
+        let one = run(1);
+        // The fleet's planted mistakes are found, and a shared model's finding lists many hosts.
+        let codes: std::collections::BTreeSet<&str> = one.iter().map(|d| d.rule.code).collect();
+        for code in ["MX301", "MX302", "MX401"] {
+            assert!(codes.contains(code), "{codes:?}");
+        }
+        assert!(one.iter().any(|d| d.hosts.len() > 2), "{one:#?}");
+        for jobs in [2, 3] {
+            assert_eq!(
+                format!("{:?}", run(jobs)),
+                format!("{one:?}"),
+                "{jobs} threads"
+            );
+        }
     }
 }
