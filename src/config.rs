@@ -110,11 +110,21 @@ impl FirewalldVersion {
             FirewalldVersion::V2_1 => "2.1",
         }
     }
+
+    /// The releases checked alike, for `mxlint config` when the written one is another.
+    fn releases(self) -> &'static str {
+        match self {
+            FirewalldVersion::V1_3 => "checked as firewalld 1.x to 2.0",
+            FirewalldVersion::V2_1 => "checked as firewalld 2.1 and later",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FirewalldSettings {
     pub version: FirewalldVersion,
+    /// The release as the config file writes it (`1.3.3`), when it does.
+    pub release: Option<String>,
     /// The zone tasks and commands without `zone` change (`FedoraServer` on Fedora Server).
     pub default_zone: String,
 }
@@ -123,6 +133,7 @@ impl Default for FirewalldSettings {
     fn default() -> Self {
         FirewalldSettings {
             version: FirewalldVersion::V2_1,
+            release: None,
             default_zone: "public".into(),
         }
     }
@@ -160,11 +171,22 @@ impl Fail2banVersion {
             Fail2banVersion::V1_1_1 => "1.1.1",
         }
     }
+
+    /// The releases checked alike, for `mxlint config` when the written one is another.
+    fn releases(self) -> &'static str {
+        match self {
+            Fail2banVersion::V1_0 => "checked as fail2ban 1.0.x",
+            Fail2banVersion::V1_1 => "checked as fail2ban 1.1.0",
+            Fail2banVersion::V1_1_1 => "checked as fail2ban 1.1.1 and later",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fail2banSettings {
     pub version: Fail2banVersion,
+    /// The release as the config file writes it (`1.0.2`), when it does.
+    pub release: Option<String>,
     /// Addresses and networks every mail jail must ignore (`trusted-networks:`).
     pub trusted_networks: Vec<String>,
     /// An Ansible variable holding more of them, read per host (`trusted-networks-var:`).
@@ -175,6 +197,7 @@ impl Default for Fail2banSettings {
     fn default() -> Self {
         Fail2banSettings {
             version: Fail2banVersion::V1_1,
+            release: None,
             trusted_networks: Vec::new(),
             trusted_networks_var: None,
         }
@@ -368,6 +391,11 @@ pub fn to_yaml(config: &Config) -> String {
         let items: Vec<String> = items.collect();
         format!("[{}]", items.join(", "))
     };
+    // A release as written; when it is not the name of its class, which class checks it.
+    let release = |written: Option<&str>, class: &str, releases: &str| match written {
+        Some(w) if w != class => format!("{}  # {releases}", quote(w)),
+        _ => quote(class),
+    };
     let _ = match &config.file {
         Some(path) => writeln!(out, "# from {} (defaults for the rest)", path.display()),
         None => writeln!(out, "# no config file: defaults"),
@@ -386,10 +414,26 @@ pub fn to_yaml(config: &Config) -> String {
         quote(&crate::model::size::format_size_compact(s.min_vsz_limit))
     );
     let _ = writeln!(out, "firewalld:");
-    let _ = writeln!(out, "  version: {}", quote(s.firewalld.version.as_str()));
+    let _ = writeln!(
+        out,
+        "  version: {}",
+        release(
+            s.firewalld.release.as_deref(),
+            s.firewalld.version.as_str(),
+            s.firewalld.version.releases()
+        )
+    );
     let _ = writeln!(out, "  default-zone: {}", quote(&s.firewalld.default_zone));
     let _ = writeln!(out, "fail2ban:");
-    let _ = writeln!(out, "  version: {}", quote(s.fail2ban.version.as_str()));
+    let _ = writeln!(
+        out,
+        "  version: {}",
+        release(
+            s.fail2ban.release.as_deref(),
+            s.fail2ban.version.as_str(),
+            s.fail2ban.version.releases()
+        )
+    );
     let _ = writeln!(
         out,
         "  trusted-networks: {}",
@@ -758,6 +802,8 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
                 ),
             )
         })?;
+        let written = v.value.trim();
+        firewalld.release = (written != firewalld.version.as_str()).then(|| written.to_string());
     }
     if let Some(zone) = raw_firewalld.default_zone {
         let valid = !zone.value.is_empty()
@@ -788,6 +834,8 @@ pub fn parse(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
                 ),
             )
         })?;
+        let written = v.value.trim();
+        fail2ban.release = (written != fail2ban.version.as_str()).then(|| written.to_string());
     }
     for net in raw_fail2ban.trusted_networks.unwrap_or_default() {
         if crate::net::Network::parse(&net.value).is_none() {
@@ -1003,10 +1051,12 @@ mod tests {
                 dest_kinds: Vec::new(),
                 firewalld: FirewalldSettings {
                     version: FirewalldVersion::V1_3,
+                    release: Some("1.3.3".into()),
                     default_zone: "FedoraServer".into(),
                 },
                 fail2ban: Fail2banSettings {
                     version: Fail2banVersion::V1_0,
+                    release: None,
                     trusted_networks: vec!["198.51.100.0/24".into(), "2001:db8::/48".into()],
                     trusted_networks_var: Some("admin_networks".into()),
                 },
@@ -1027,7 +1077,7 @@ mod tests {
 
     #[test]
     fn printed_settings_read_back_as_the_same_settings() {
-        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nfirewalld:\n  version: \"1.3\"\n  default-zone: FedoraServer\nfail2ban:\n  trusted-networks: [198.51.100.0/24]\n  trusted-networks-var: admin_networks\nselect: [MX3, MX4]\nignore: [MX304]\nfail-on: warning\nseverity:\n  MX505: warning\nper-file-ignores:\n  \"roles/legacy/**\": [MX301]\ninventory: hosts.yml\nplaybooks: [site.yml]\nfacts:\n  ansible_memtotal_mb: 8192\ndest-kinds:\n  /opt/dovecot.conf: dovecot\n";
+        let text = "dovecot:\n  version: \"2.4\"\n  min-vsz-limit: 2G\nfirewalld:\n  version: \"1.3.3\"\n  default-zone: FedoraServer\nfail2ban:\n  version: 1.0.2\n  trusted-networks: [198.51.100.0/24]\n  trusted-networks-var: admin_networks\nselect: [MX3, MX4]\nignore: [MX304]\nfail-on: warning\nseverity:\n  MX505: warning\nper-file-ignores:\n  \"roles/legacy/**\": [MX301]\ninventory: hosts.yml\nplaybooks: [site.yml]\nfacts:\n  ansible_memtotal_mb: 8192\ndest-kinds:\n  /opt/dovecot.conf: dovecot\n";
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".mxlint.yml");
         let config = layer(
@@ -1036,6 +1086,13 @@ mod tests {
             Some(path.clone()),
         );
         let printed = to_yaml(&config);
+        // Releases as written, with the class that checks them.
+        for line in [
+            "  version: \"1.3.3\"  # checked as firewalld 1.x to 2.0",
+            "  version: \"1.0.2\"  # checked as fail2ban 1.0.x",
+        ] {
+            assert!(printed.lines().any(|l| l == line), "{printed}");
+        }
         // Paths are printed resolved against the config file's directory, as the run uses them.
         let again = layer(
             parse(&printed, &path).unwrap(),
