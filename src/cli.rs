@@ -128,25 +128,33 @@ pub struct MergeArgs {
     /// The JSON outputs of `mxlint check --shard K/N --format json`, one per shard K
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-    pub format: CheckFormat,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Lowest severity that makes the merge fail (exit 1) [default: the shards' fail level]
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_level: Option<Level>,
-    /// Exit 0 even when there are findings (errors still exit 2)
-    #[arg(long)]
-    pub exit_zero: bool,
     /// Report only findings this baseline file (from `check --write-baseline`) does not list
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+}
+
+/// How a report is written: the same flags for `check` and `merge`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// Exit 0 even when there are findings (errors still exit 2)
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Never color the output (also: NO_COLOR set to anything)
     #[arg(long)]
     pub no_color: bool,
     /// Write the report to FILE (replaced atomically) instead of stdout
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// After the report, count findings per rule (as `check --statistics`)
+    /// After the report, count findings per rule (json: a `statistics` key; sarif:
+    /// `runs[0].properties.statistics`)
     #[arg(long)]
     pub statistics: bool,
 }
@@ -158,9 +166,8 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub ansible: AnsibleArgs,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-    pub format: CheckFormat,
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Run only these rules: codes, code prefixes (MX3), names or ALL; comma-separated, repeatable
     #[arg(long, value_delimiter = ',', value_parser = parse_selector, value_name = "RULES")]
     pub select: Option<Vec<Selector>>,
@@ -173,9 +180,6 @@ pub struct CheckArgs {
     /// Lowest severity that makes the run fail (exit 1) [default: style]
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_level: Option<Level>,
-    /// Exit 0 even when there are findings (errors still exit 2)
-    #[arg(long)]
-    pub exit_zero: bool,
     /// Apply safe fixes to the files in place, then report what is left
     #[arg(long)]
     pub fix: bool,
@@ -191,16 +195,6 @@ pub struct CheckArgs {
     /// Write every current finding to this baseline file, and report none of them
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
-    /// Never color the output (also: NO_COLOR set to anything)
-    #[arg(long)]
-    pub no_color: bool,
-    /// Write the report to FILE (replaced atomically) instead of stdout
-    #[arg(short = 'o', long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// After the report, count findings per rule (json: a `statistics` key; sarif:
-    /// `runs[0].properties.statistics`)
-    #[arg(long)]
-    pub statistics: bool,
     /// Check only shard K of N of the hosts (contiguous blocks in inventory order, within
     /// --limit), for a CI matrix; `mxlint merge` joins the shards' `--format json` outputs
     #[arg(
@@ -210,7 +204,8 @@ pub struct CheckArgs {
         conflicts_with_all = ["fix", "diff", "baseline", "write_baseline"]
     )]
     pub shard: Option<crate::shard::Shard>,
-    /// Render templates on N threads (the findings are the same for any N; 1: no threads)
+    /// Render templates and check hosts on N threads (the findings are the same for any N; 1:
+    /// no threads)
     /// [default: one per available core]
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<std::num::NonZeroUsize>,
@@ -493,7 +488,7 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     };
     let config = config::resolve(&args.config.source(), &targets, &overrides)?;
     let bar = Arc::new(ProgressBarState::default());
-    let progress = if shows_progress(io::stderr().is_terminal(), args.format) {
+    let progress = if shows_progress(io::stderr().is_terminal(), args.report.format) {
         let bar = Arc::clone(&bar);
         crate::repo::Progress::new(move |step| bar.update(step))
     } else {
@@ -544,47 +539,35 @@ fn check(args: &CheckArgs) -> Result<Status, RunError> {
     let shard = args.shard.map(|shard| report::json::ShardRunInfo {
         shard,
         fail_level: config.fail_level,
-        exit_zero: args.exit_zero,
+        exit_zero: args.report.exit_zero,
         targets: given,
     });
-    let spec = ReportSpec {
-        format: args.format,
-        statistics: args.statistics,
-        no_color: args.no_color,
-        output: args.output.as_deref(),
-        shard: shard.as_ref(),
-    };
-    write_report(&spec, &outcome)?;
-    Ok(status(&outcome, config.fail_level, args.exit_zero))
+    write_report(&args.report, shard.as_ref(), &outcome)?;
+    Ok(status(&outcome, config.fail_level, args.report.exit_zero))
 }
 
-/// How `check` and `merge` print their report.
-struct ReportSpec<'a> {
-    format: CheckFormat,
-    statistics: bool,
-    no_color: bool,
-    output: Option<&'a Path>,
-    /// With `--shard`: what the JSON report adds for `merge`.
-    shard: Option<&'a report::json::ShardRunInfo>,
-}
-
-/// Writes the report to stdout or `--output` (atomically).
-fn write_report(spec: &ReportSpec, outcome: &crate::Outcome) -> io::Result<()> {
+/// Writes the report to stdout or `--output` (atomically); with `--shard`, `shard` is what the
+/// JSON report adds for `merge`.
+fn write_report(
+    spec: &ReportArgs,
+    shard: Option<&report::json::ShardRunInfo>,
+    outcome: &crate::Outcome,
+) -> io::Result<()> {
     let terminal = spec.output.is_none() && io::stdout().is_terminal();
     let options = HumanOptions {
         color: terminal && !spec.no_color && no_color_unset(),
         links: terminal,
     };
     let mut err = io::stderr().lock();
-    match spec.output {
+    match spec.output.as_deref() {
         Some(path) => {
             let mut report = Vec::new();
-            write_check_report(&mut report, &mut err, spec, outcome, options)?;
+            write_check_report(&mut report, &mut err, spec, shard, outcome, options)?;
             write_atomically(path, &report)
         }
         None => {
             let mut out = BufWriter::new(io::stdout().lock());
-            write_check_report(&mut out, &mut err, spec, outcome, options)?;
+            write_check_report(&mut out, &mut err, spec, shard, outcome, options)?;
             out.flush()
         }
     }
@@ -595,7 +578,8 @@ fn write_report(spec: &ReportSpec, outcome: &crate::Outcome) -> io::Result<()> {
 fn write_check_report(
     out: &mut dyn Write,
     err: &mut dyn Write,
-    spec: &ReportSpec,
+    spec: &ReportArgs,
+    shard: Option<&report::json::ShardRunInfo>,
     outcome: &crate::Outcome,
     options: HumanOptions,
 ) -> io::Result<()> {
@@ -604,7 +588,7 @@ fn write_check_report(
         CheckFormat::Concise => report::concise::write(out, err, outcome)?,
         CheckFormat::Github => report::github::write(out, outcome)?,
         CheckFormat::Json => {
-            return match spec.shard {
+            return match shard {
                 Some(info) => report::json::write_shard(out, outcome, spec.statistics, info),
                 None => report::json::write(out, outcome, spec.statistics),
             }
@@ -637,19 +621,12 @@ fn merge(args: &MergeArgs) -> Result<Status, RunError> {
         outcome.baselined +=
             crate::baseline::filter(&outcome.db, &mut outcome.diagnostics, &existing, &base);
     }
-    let spec = ReportSpec {
-        format: args.format,
-        statistics: args.statistics,
-        no_color: args.no_color,
-        output: args.output.as_deref(),
-        shard: None,
-    };
-    write_report(&spec, &outcome)?;
+    write_report(&args.report, None, &outcome)?;
     let fail_level = args.fail_level.map_or(merged.fail_level, Severity::from);
     Ok(status(
         &outcome,
         fail_level,
-        args.exit_zero || merged.exit_zero,
+        args.report.exit_zero || merged.exit_zero,
     ))
 }
 
