@@ -413,27 +413,22 @@ pub fn to_yaml(config: &Config) -> String {
         "  min-vsz-limit: {}",
         quote(&crate::model::size::format_size_compact(s.min_vsz_limit))
     );
+    let (firewalld, fail2ban) = (&s.firewalld, &s.fail2ban);
+    let firewalld_version = release(
+        firewalld.release.as_deref(),
+        firewalld.version.as_str(),
+        firewalld.version.releases(),
+    );
+    let fail2ban_version = release(
+        fail2ban.release.as_deref(),
+        fail2ban.version.as_str(),
+        fail2ban.version.releases(),
+    );
     let _ = writeln!(out, "firewalld:");
-    let _ = writeln!(
-        out,
-        "  version: {}",
-        release(
-            s.firewalld.release.as_deref(),
-            s.firewalld.version.as_str(),
-            s.firewalld.version.releases()
-        )
-    );
-    let _ = writeln!(out, "  default-zone: {}", quote(&s.firewalld.default_zone));
+    let _ = writeln!(out, "  version: {firewalld_version}");
+    let _ = writeln!(out, "  default-zone: {}", quote(&firewalld.default_zone));
     let _ = writeln!(out, "fail2ban:");
-    let _ = writeln!(
-        out,
-        "  version: {}",
-        release(
-            s.fail2ban.release.as_deref(),
-            s.fail2ban.version.as_str(),
-            s.fail2ban.version.releases()
-        )
-    );
+    let _ = writeln!(out, "  version: {fail2ban_version}");
     let _ = writeln!(
         out,
         "  trusted-networks: {}",

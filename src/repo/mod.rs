@@ -461,18 +461,7 @@ fn check_hosts(
     let stock = Stock::add(&mut loaded.db, settings, &group_files);
     // From here on the hosts only read the database, side by side.
     let db = &loaded.db;
-    let fail2ban = shared_models(
-        workers,
-        &group_files,
-        |files| fail2ban_key(db, files),
-        |files| fail2ban_model(db, &stock.fail2ban, files, settings),
-    );
-    let postfix = shared_models(
-        workers,
-        &group_files,
-        |files| postfix_key(db, files),
-        |files| postfix_model(db, files),
-    );
+    let models = Models::new(workers, db, &loaded.fleet, settings, &stock, &group_files);
     // Where each rendered file is: a shared model's spans may lie in another host's files.
     let by_file: HashMap<FileId, usize> = loaded
         .files
@@ -495,19 +484,8 @@ fn check_hosts(
     for chunk in order.chunks(CHECK_CHUNK) {
         let found = workers.map(chunk, |&g| {
             let host = groups[g][0].0;
-            let mail = build_host(
-                db,
-                &loaded.fleet,
-                settings,
-                stock.dovecot_main,
-                HostParts {
-                    host,
-                    files: &group_files[g],
-                    events: events.get(&host).unwrap_or(&no_events),
-                    fail2ban: fail2ban[g].clone(),
-                    postfix: postfix[g].clone(),
-                },
-            );
+            let events = events.get(&host).map_or(&no_events[..], Vec::as_slice);
+            let mail = models.host(g, host, &group_files[g], events);
             let mut found =
                 crate::rules::check(&crate::rules::Context::for_host(&mail, settings));
             if let Some(config) = &mail.dovecot {
@@ -768,6 +746,73 @@ impl Stock {
     }
 }
 
+/// What hosts are modelled with: the database, the fleet, the settings and stock files, and
+/// the fail2ban and Postfix models of each group of hosts (shared between groups).
+struct Models<'a> {
+    db: &'a SourceDb,
+    fleet: &'a Fleet,
+    settings: &'a Settings,
+    stock: &'a Stock,
+    fail2ban: Vec<Option<Arc<crate::model::fail2ban::Fail2banConfig>>>,
+    postfix: Vec<Option<Arc<crate::model::postfix::PostfixModel>>>,
+}
+
+impl<'a> Models<'a> {
+    /// The shared models of `groups` (each group's files), built on `workers`.
+    fn new(
+        workers: &workers::Workers,
+        db: &'a SourceDb,
+        fleet: &'a Fleet,
+        settings: &'a Settings,
+        stock: &'a Stock,
+        groups: &[Vec<&RenderedFile>],
+    ) -> Models<'a> {
+        let fail2ban = shared_models(
+            workers,
+            groups,
+            |files| fail2ban_key(db, files),
+            |files| fail2ban_model(db, &stock.fail2ban, files, settings),
+        );
+        let postfix = shared_models(
+            workers,
+            groups,
+            |files| postfix_key(db, files),
+            |files| postfix_model(db, files),
+        );
+        Models {
+            db,
+            fleet,
+            settings,
+            stock,
+            fail2ban,
+            postfix,
+        }
+    }
+
+    /// The mail stack of `host`, of group `group`, from its files and firewall changes.
+    fn host(
+        &self,
+        group: usize,
+        host: usize,
+        files: &[&RenderedFile],
+        events: &[firewall::FirewallEvent],
+    ) -> MailHost {
+        build_host(
+            self.db,
+            self.fleet,
+            self.settings,
+            self.stock.dovecot_main,
+            HostParts {
+                host,
+                files,
+                events,
+                fail2ban: self.fail2ban[group].clone(),
+                postfix: self.postfix[group].clone(),
+            },
+        )
+    }
+}
+
 /// Groups of hosts whose files read alike share one model: built once per distinct `key`,
 /// from the first such group (its spans point into that group's files, whatever the thread
 /// count), side by side. Per group, its model.
@@ -993,22 +1038,11 @@ pub fn host_model(
         .host_index(host)
         .ok_or_else(|| format!("host `{host}` is not in the inventory"))?;
     let files: Vec<&RenderedFile> = loaded.files.iter().filter(|f| f.host == index).collect();
-    let stock = Stock::add(&mut loaded.db, settings, std::slice::from_ref(&files));
-    let db = &loaded.db;
-    let mail = build_host(
-        db,
-        &loaded.fleet,
-        settings,
-        stock.dovecot_main,
-        HostParts {
-            host: index,
-            files: &files,
-            events: &loaded.firewall,
-            fail2ban: fail2ban_key(db, &files)
-                .map(|_| Arc::new(fail2ban_model(db, &stock.fail2ban, &files, settings))),
-            postfix: postfix_key(db, &files).map(|_| Arc::new(postfix_model(db, &files))),
-        },
-    );
+    let hosts = std::slice::from_ref(&files);
+    let stock = Stock::add(&mut loaded.db, settings, hosts);
+    let workers = workers::Workers::sequential();
+    let models = Models::new(&workers, &loaded.db, &loaded.fleet, settings, &stock, hosts);
+    let mail = models.host(0, index, &files, &loaded.firewall);
     if mail.dovecot.is_none()
         && mail.postfix.is_none()
         && mail.fail2ban.is_none()
