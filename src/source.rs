@@ -74,7 +74,9 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    fn new(path: PathBuf, text: String) -> Self {
+    /// A file not yet in a database (built where its text is made, then added with
+    /// [`SourceDb::push`]).
+    pub fn new(path: PathBuf, text: String) -> Self {
         let line_starts = std::iter::once(0)
             .chain(memchr_newlines(&text).map(|i| i + 1))
             .collect::<Vec<_>>()
@@ -279,8 +281,12 @@ impl SourceDb {
     }
 
     pub fn add(&mut self, path: impl Into<PathBuf>, text: String) -> FileId {
+        self.push(SourceFile::new(path.into(), text))
+    }
+
+    pub fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 files"));
-        self.files.push(SourceFile::new(path.into(), text));
+        self.files.push(file);
         id
     }
 

@@ -244,18 +244,19 @@ impl Session<'_> {
             if chunk.is_empty() {
                 break;
             }
-            let renders: Vec<&RenderJob> = chunk
+            let renders: Vec<&PendingTemplate> = chunk
                 .iter()
                 .filter_map(|p| match p {
-                    PendingFile::Template(t) => Some(&t.render),
+                    PendingFile::Template(t) => Some(&**t),
                     PendingFile::Ready(_) => None,
                 })
                 .collect();
-            let outcomes = self.workers.map(&renders, |job| {
-                let outcome = renderer.render(fleet, job);
+            let (db, template_ids) = (&*self.db, &self.template_ids);
+            let outcomes = self.workers.map(&renders, |pending| {
+                let outcome = renderer.render(fleet, &pending.render);
                 let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress.step(Step::Rendering { done, total });
-                outcome
+                Mapped::new(db, fleet, template_ids, pending, outcome)
             });
             drop(renders);
             let mut outcomes = outcomes.into_iter();
@@ -970,7 +971,9 @@ impl Session<'_> {
 
     /// A template's render for one host: its problems reported, its text added to the sources
     /// and mapped back to the template, the file pushed.
-    fn template_outcome(&mut self, pending: PendingTemplate, outcome: RenderOutcome) {
+    /// Adds a render's text and pushes its file. Spans from templates not read yet (an include
+    /// met for the first time) are mapped here; the rest were mapped beside the render.
+    fn template_outcome(&mut self, pending: PendingTemplate, mapped: Mapped) {
         let PendingTemplate {
             render: job,
             host,
@@ -980,16 +983,15 @@ impl Session<'_> {
             at,
             ..
         } = pending;
-        for problem in outcome.problems {
+        for problem in mapped.problems {
             self.problem(problem, template, host);
         }
-        let Some(text) = outcome.text else { return };
-        let name = format!("{}:{}", self.fleet.hosts()[host].name, dest);
-        let file = self.db.add(name, text);
-        let mut pieces = Vec::new();
+        let Some(text) = mapped.text else { return };
+        let file = self.db.push(text);
+        let mut pieces = mapped.pieces;
         // Spans come in runs from one file: look its id up once per run, not per span.
         let mut last: Option<(Arc<Path>, FileId)> = None;
-        for span in outcome.spans {
+        for span in mapped.rest {
             let src_file = match &last {
                 Some((path, id)) if Arc::ptr_eq(path, &span.template) => *id,
                 _ => {
@@ -1000,45 +1002,11 @@ impl Session<'_> {
                     id
                 }
             };
-            let (mut origin, mut value) = (None, None);
-            if span.expression {
-                let text = self
-                    .db
-                    .file(src_file)
-                    .text()
-                    .get(span.src.clone())
-                    .unwrap_or("");
-                let bare = leading_identifier(text).is_some_and(|name| name == text.trim());
-                origin = self.var_origin(&job.task_vars, host, text);
-                if let (true, Some(at)) = (bare, origin) {
-                    let printed = self.db.file(file).text().get(span.out.clone());
-                    value =
-                        verbatim_value(self.db.try_text(at).unwrap_or(""), printed.unwrap_or(""))
-                            .map(|inner| {
-                                Span::new(at.file, at.start() + inner.start, at.start() + inner.end)
-                            });
-                }
-            }
-            pieces.push(Piece {
-                out: span.out,
-                file: src_file,
-                src: span.src,
-                expression: span.expression,
-                origin,
-                value,
-            });
+            let rendered = self.db.file(file).text();
+            pieces.push(piece(self.db, self.fleet, &job, src_file, rendered, span));
         }
         pieces.sort_by_key(|p| p.out.start);
         self.push_file(rendered_file(host, dest, kind, file, template, pieces));
-    }
-
-    /// Where the variable an expression starts with is defined (task level first, then host).
-    fn var_origin(&self, vars: &Vars, host: usize, expression: &str) -> Option<Span> {
-        let name = leading_identifier(expression)?;
-        vars.get(name)
-            .or_else(|| self.fleet.hosts()[host].vars.get(name))
-            .map(|node| node.span)
-            .filter(|span| span.file != FileId(u32::MAX))
     }
 
     fn copy_src_job(&mut self, job: &Job<'_>, src: &str, at: Span, dest: String, kind: ConfigKind) {
@@ -1156,6 +1124,99 @@ impl Session<'_> {
 }
 
 /// A file of `host` at `dest`, its text in `file`, coming from `source` through `pieces`.
+/// Where the variable an expression starts with is defined (task level first, then host).
+fn var_origin(fleet: &Fleet, vars: &Vars, host: usize, expression: &str) -> Option<Span> {
+    let name = leading_identifier(expression)?;
+    vars.get(name)
+        .or_else(|| fleet.hosts()[host].vars.get(name))
+        .map(|node| node.span)
+        .filter(|span| span.file != FileId(u32::MAX))
+}
+
+/// A render's outcome with what can be done beside the other renders: its text made a source
+/// file, and its spans mapped to template pieces wherever the template is read already.
+pub(crate) struct Mapped {
+    problems: Vec<crate::render::Problem>,
+    text: Option<crate::source::SourceFile>,
+    pieces: Vec<Piece>,
+    /// Spans from templates not read yet.
+    rest: Vec<crate::render::OutputSpan>,
+}
+
+impl Mapped {
+    fn new(
+        db: &SourceDb,
+        fleet: &Fleet,
+        template_ids: &HashMap<PathBuf, FileId>,
+        pending: &PendingTemplate,
+        outcome: RenderOutcome,
+    ) -> Mapped {
+        let mut mapped = Mapped {
+            problems: outcome.problems,
+            text: None,
+            pieces: Vec::new(),
+            rest: Vec::new(),
+        };
+        let Some(text) = outcome.text else {
+            return mapped;
+        };
+        let mut last: Option<(Arc<Path>, Option<FileId>)> = None;
+        for span in outcome.spans {
+            let src_file = match &last {
+                Some((path, id)) if Arc::ptr_eq(path, &span.template) => *id,
+                _ => {
+                    let id = template_ids.get(&*span.template).copied();
+                    last = Some((span.template.clone(), id));
+                    id
+                }
+            };
+            match src_file {
+                Some(src_file) => {
+                    let job = &pending.render;
+                    mapped
+                        .pieces
+                        .push(piece(db, fleet, job, src_file, &text, span));
+                }
+                None => mapped.rest.push(span),
+            }
+        }
+        let name = format!("{}:{}", fleet.hosts()[pending.host].name, pending.dest);
+        mapped.text = Some(crate::source::SourceFile::new(name.into(), text));
+        mapped
+    }
+}
+
+/// One output span of a render as a piece of its template: for an expression, where the
+/// variable it prints is written, and where exactly its value is when printed verbatim.
+fn piece(
+    db: &SourceDb,
+    fleet: &Fleet,
+    job: &RenderJob,
+    src_file: FileId,
+    rendered: &str,
+    span: crate::render::OutputSpan,
+) -> Piece {
+    let (mut origin, mut value) = (None, None);
+    if span.expression {
+        let text = db.file(src_file).text().get(span.src.clone()).unwrap_or("");
+        let bare = leading_identifier(text).is_some_and(|name| name == text.trim());
+        origin = var_origin(fleet, &job.task_vars, job.host, text);
+        if let (true, Some(at)) = (bare, origin) {
+            let printed = rendered.get(span.out.clone());
+            value = verbatim_value(db.try_text(at).unwrap_or(""), printed.unwrap_or(""))
+                .map(|inner| Span::new(at.file, at.start() + inner.start, at.start() + inner.end));
+        }
+    }
+    Piece {
+        out: span.out,
+        file: src_file,
+        src: span.src,
+        expression: span.expression,
+        origin,
+        value,
+    }
+}
+
 fn rendered_file(
     host: usize,
     dest: String,
