@@ -135,6 +135,9 @@ pub(crate) struct Session<'a> {
     pub pending: Vec<PendingFile>,
     /// The threads renders run on.
     pub workers: &'a Workers,
+    /// Each task's variables, by task and the role defaults a host's inventory variables hide
+    /// (for hosts without `set_fact`s).
+    pub task_vars: HashMap<(usize, Vec<bool>), Arc<Vars>>,
     /// Files tasks name, found once per (task, kind, name) rather than once per host.
     pub found: HashMap<(usize, &'static str, String), Option<PathBuf>>,
     pub progress: &'a Progress,
@@ -308,9 +311,25 @@ impl Session<'_> {
     }
 
     /// Variables of `task` for `host`, highest precedence last (see the module doc of `repo`).
-    fn task_vars(&self, task: &Task, play: &Play, host: usize) -> Arc<Vars> {
+    fn task_vars(&mut self, task: &Task, play: &Play, host: usize) -> Arc<Vars> {
         let host_vars = &self.fleet.hosts()[host].vars;
         let roles = &self.project.roles;
+        let defaults = || {
+            play.roles
+                .iter()
+                .chain(task.role.iter())
+                .flat_map(|&r| roles[r].defaults.iter())
+        };
+        // Without `set_fact`s of its own, a host's variables for this task differ from another
+        // host's only in which role defaults its inventory variables hide: hosts alike share one.
+        let facts = self.set_facts.get(&host).filter(|f| !f.is_empty());
+        let key = facts.is_none().then(|| {
+            let hidden = defaults().map(|(k, _)| host_vars.contains_key(k)).collect();
+            (self.order, hidden)
+        });
+        if let Some(vars) = key.as_ref().and_then(|k| self.task_vars.get(k)) {
+            return vars.clone();
+        }
         let mut over = Vars::new();
         let mut extend = |vars: &Vars| {
             for (k, v) in vars {
@@ -325,7 +344,7 @@ impl Session<'_> {
             extend(&roles[r].vars);
         }
         extend(&task.vars);
-        if let Some(facts) = self.set_facts.get(&host) {
+        if let Some(facts) = facts {
             extend(facts);
         }
         if let Some(r) = task.role {
@@ -334,16 +353,17 @@ impl Session<'_> {
         extend(self.extra);
         // Role defaults sit below everything, the inventory included.
         let mut vars = Vars::new();
-        let defaults = play.roles.iter().chain(task.role.iter());
-        for &r in defaults {
-            for (k, v) in &roles[r].defaults {
-                if !host_vars.contains_key(k) && !over.contains_key(k) {
-                    vars.insert(k.clone(), v.clone());
-                }
+        for (k, v) in defaults() {
+            if !host_vars.contains_key(k) && !over.contains_key(k) {
+                vars.insert(k.clone(), v.clone());
             }
         }
         vars.extend(over);
-        Arc::new(vars)
+        let vars = Arc::new(vars);
+        if let Some(key) = key {
+            self.task_vars.insert(key, vars.clone());
+        }
+        vars
     }
 
     fn task_for_host(&mut self, task: &Task, play: &Play, host: usize, play_hosts: &Arc<[String]>) {
@@ -1684,6 +1704,48 @@ mod tests {
     /// Renders wait until the walk over tasks ends: their problems must still come before the
     /// findings of later tasks, and a later `copy` to the same destination must still replace
     /// an earlier template's file, as in a run that renders as it goes.
+    /// Hosts share a task's variables only when the same role defaults are hidden from them
+    /// and they have no `set_fact`s: each host still renders its own precedence.
+    #[test]
+    fn task_variables_follow_each_hosts_precedence() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |name: &str, text: &str| crate::repo::write_file(root, name, text);
+        write("hosts.ini", "[mail]\nmx[1:4]\n");
+        write("host_vars/mx2.yml", "port: 2\n");
+        write("host_vars/mx4.yml", "port: 4\nlabel: four\n");
+        write("roles/r/defaults/main.yml", "port: 1\nlabel: default\n");
+        write("roles/r/templates/t.j2", "{{ port }} {{ label }}\n");
+        write(
+            "roles/r/tasks/main.yml",
+            "- set_fact: {label: fact}\n  when: inventory_hostname == 'mx3'\n- template: {src: t.j2, dest: /etc/t.conf}\n",
+        );
+        write("site.yml", "- hosts: mail\n  roles: [r]\n");
+        let options = super::super::RepoOptions {
+            inventory: vec![root.join("hosts.ini")],
+            playbooks: vec![root.join("site.yml")],
+            ..Default::default()
+        };
+        let loaded = super::super::load(root, &options);
+        let rendered: Vec<(&str, &str)> = loaded
+            .files
+            .iter()
+            .map(|f| {
+                let host = loaded.fleet.hosts()[f.host].name.as_str();
+                (host, loaded.db.file(f.file).text())
+            })
+            .collect();
+        assert_eq!(
+            rendered,
+            [
+                ("mx1", "1 default\n"),
+                ("mx2", "2 default\n"),
+                ("mx3", "1 fact\n"),
+                ("mx4", "4 four\n"),
+            ]
+        );
+    }
+
     #[test]
     fn deferred_renders_keep_the_order_of_findings_and_files() {
         let dir = tempfile::tempdir().unwrap();

@@ -284,6 +284,7 @@ fn load_into(
         pending: Vec::new(),
         workers,
         found: HashMap::new(),
+        task_vars: HashMap::new(),
         progress: &options.progress,
     };
     session.run();
