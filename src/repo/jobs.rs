@@ -1701,32 +1701,37 @@ mod tests {
         assert_eq!(append("svc:\n  - - smtp\n", "svc", "x"), None);
     }
 
-    /// Renders wait until the walk over tasks ends: their problems must still come before the
-    /// findings of later tasks, and a later `copy` to the same destination must still replace
-    /// an earlier template's file, as in a run that renders as it goes.
     /// Hosts share a task's variables only when the same role defaults are hidden from them
     /// and they have no `set_fact`s: each host still renders its own precedence.
-    #[test]
-    fn task_variables_follow_each_hosts_precedence() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let write = |name: &str, text: &str| crate::repo::write_file(root, name, text);
-        write("hosts.ini", "[mail]\nmx[1:4]\n");
-        write("host_vars/mx2.yml", "port: 2\n");
-        write("host_vars/mx4.yml", "port: 4\nlabel: four\n");
-        write("roles/r/defaults/main.yml", "port: 1\nlabel: default\n");
-        write("roles/r/templates/t.j2", "{{ port }} {{ label }}\n");
-        write(
-            "roles/r/tasks/main.yml",
-            "- set_fact: {label: fact}\n  when: inventory_hostname == 'mx3'\n- template: {src: t.j2, dest: /etc/t.conf}\n",
-        );
-        write("site.yml", "- hosts: mail\n  roles: [r]\n");
+    /// Writes `files` into `root` and loads it as a repository read through `hosts.ini` and
+    /// `site.yml`, on `jobs` threads.
+    fn load_repo(root: &Path, files: &[(&str, &str)], jobs: usize) -> super::super::Loaded {
+        for (name, text) in files {
+            crate::repo::write_file(root, name, text);
+        }
         let options = super::super::RepoOptions {
             inventory: vec![root.join("hosts.ini")],
             playbooks: vec![root.join("site.yml")],
+            jobs: std::num::NonZeroUsize::new(jobs),
             ..Default::default()
         };
-        let loaded = super::super::load(root, &options);
+        super::super::load(root, &options)
+    }
+
+    #[test]
+    fn task_variables_follow_each_hosts_precedence() {
+        let dir = tempfile::tempdir().unwrap();
+        let tasks = "- set_fact: {label: fact}\n  when: inventory_hostname == 'mx3'\n- template: {src: t.j2, dest: /etc/t.conf}\n";
+        let files = [
+            ("hosts.ini", "[mail]\nmx[1:4]\n"),
+            ("host_vars/mx2.yml", "port: 2\n"),
+            ("host_vars/mx4.yml", "port: 4\nlabel: four\n"),
+            ("roles/r/defaults/main.yml", "port: 1\nlabel: default\n"),
+            ("roles/r/templates/t.j2", "{{ port }} {{ label }}\n"),
+            ("roles/r/tasks/main.yml", tasks),
+            ("site.yml", "- hosts: mail\n  roles: [r]\n"),
+        ];
+        let loaded = load_repo(dir.path(), &files, 1);
         let rendered: Vec<(&str, &str)> = loaded
             .files
             .iter()
@@ -1746,27 +1751,21 @@ mod tests {
         );
     }
 
+    /// Renders wait until the walk over tasks ends: their problems must still come before the
+    /// findings of later tasks, and a later `copy` to the same destination must still replace
+    /// an earlier template's file, as in a run that renders as it goes.
     #[test]
     fn deferred_renders_keep_the_order_of_findings_and_files() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        let write = |name: &str, text: &str| crate::repo::write_file(root, name, text);
-        write("hosts.ini", "[mail]\nmx[1:3]\n");
-        write("broken.j2", "protocols = {{ first_missing }}\n");
-        write("ok.j2", "protocols = imap\n");
-        write("files/jail.local", "[sshd]\nenabled = true\n");
-        write(
-            "site.yml",
-            "- hosts: mail\n  tasks:\n    - template: {src: broken.j2, dest: /etc/dovecot/conf.d/a.conf}\n    - template: {src: ok.j2, dest: '/etc/dovecot/{{ second_missing }}.conf'}\n    - template: {src: ok.j2, dest: /etc/fail2ban/jail.local}\n    - copy: {src: jail.local, dest: /etc/fail2ban/jail.local}\n",
-        );
+        let files = [
+            ("hosts.ini", "[mail]\nmx[1:3]\n"),
+            ("broken.j2", "protocols = {{ first_missing }}\n"),
+            ("ok.j2", "protocols = imap\n"),
+            ("files/jail.local", "[sshd]\nenabled = true\n"),
+            ("site.yml", "- hosts: mail\n  tasks:\n    - template: {src: broken.j2, dest: /etc/dovecot/conf.d/a.conf}\n    - template: {src: ok.j2, dest: '/etc/dovecot/{{ second_missing }}.conf'}\n    - template: {src: ok.j2, dest: /etc/fail2ban/jail.local}\n    - copy: {src: jail.local, dest: /etc/fail2ban/jail.local}\n"),
+        ];
         for jobs in [1, 3] {
-            let options = super::super::RepoOptions {
-                inventory: vec![root.join("hosts.ini")],
-                playbooks: vec![root.join("site.yml")],
-                jobs: std::num::NonZeroUsize::new(jobs),
-                ..Default::default()
-            };
-            let loaded = super::super::load(root, &options);
+            let loaded = load_repo(dir.path(), &files, jobs);
             let found: Vec<(String, &str)> = loaded
                 .diagnostics
                 .iter()
