@@ -989,10 +989,9 @@ impl Session<'_> {
             })));
     }
 
-    /// A template's render for one host: its problems reported, its text added to the sources
-    /// and mapped back to the template, the file pushed.
-    /// Adds a render's text and pushes its file. Spans from templates not read yet (an include
-    /// met for the first time) are mapped here; the rest were mapped beside the render.
+    /// A template's render for one host: its problems reported, its text added to the sources,
+    /// the file pushed. Spans from templates not read yet (an include met for the first time)
+    /// are mapped here; the rest were mapped beside the render.
     fn template_outcome(&mut self, pending: PendingTemplate, mapped: Mapped) {
         let PendingTemplate {
             render: job,
@@ -1009,18 +1008,9 @@ impl Session<'_> {
         let Some(text) = mapped.text else { return };
         let file = self.db.push(text);
         let mut pieces = mapped.pieces;
-        // Spans come in runs from one file: look its id up once per run, not per span.
-        let mut last: Option<(Arc<Path>, FileId)> = None;
         for span in mapped.rest {
-            let src_file = match &last {
-                Some((path, id)) if Arc::ptr_eq(path, &span.template) => *id,
-                _ => {
-                    let Some(id) = self.template_file(&span.template, at, host) else {
-                        continue;
-                    };
-                    last = Some((span.template.clone(), id));
-                    id
-                }
+            let Some(src_file) = self.template_file(&span.template, at, host) else {
+                continue;
             };
             let rendered = self.db.file(file).text();
             pieces.push(piece(self.db, self.fleet, &job, src_file, rendered, span));
@@ -1143,7 +1133,6 @@ impl Session<'_> {
     }
 }
 
-/// A file of `host` at `dest`, its text in `file`, coming from `source` through `pieces`.
 /// Where the variable an expression starts with is defined (task level first, then host).
 fn var_origin(fleet: &Fleet, vars: &Vars, host: usize, expression: &str) -> Option<Span> {
     let name = leading_identifier(expression)?;
@@ -1237,6 +1226,7 @@ fn piece(
     }
 }
 
+/// A file of `host` at `dest`, its text in `file`, coming from `source` through `pieces`.
 fn rendered_file(
     host: usize,
     dest: String,
@@ -1701,8 +1691,6 @@ mod tests {
         assert_eq!(append("svc:\n  - - smtp\n", "svc", "x"), None);
     }
 
-    /// Hosts share a task's variables only when the same role defaults are hidden from them
-    /// and they have no `set_fact`s: each host still renders its own precedence.
     /// Writes `files` into `root` and loads it as a repository read through `hosts.ini` and
     /// `site.yml`, on `jobs` threads.
     fn load_repo(root: &Path, files: &[(&str, &str)], jobs: usize) -> super::super::Loaded {
@@ -1718,6 +1706,8 @@ mod tests {
         super::super::load(root, &options)
     }
 
+    /// Hosts share a task's variables only when the same role defaults are hidden from them
+    /// and they have no `set_fact`s: each host still renders its own precedence.
     #[test]
     fn task_variables_follow_each_hosts_precedence() {
         let dir = tempfile::tempdir().unwrap();
