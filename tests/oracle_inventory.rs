@@ -281,6 +281,21 @@ const CASES: &[Case] = &[
         playbook: None,
         patterns: &["app", "app_child", "app[1]", "shared"],
     },
+    // The playbook beside the first source: its layer comes again after the second's, so `a`
+    // wins over `b` once more (read twice, not once).
+    Case {
+        dir: "multi-source",
+        sources: &["a/hosts", "b/hosts.yml"],
+        playbook: Some("a"),
+        patterns: &[],
+    },
+    // Beside the last source: the same files right after themselves.
+    Case {
+        dir: "multi-source",
+        sources: &["a/hosts", "b/hosts.yml"],
+        playbook: Some("b"),
+        patterns: &[],
+    },
     Case {
         dir: "ungrouped",
         sources: &["hosts.yml"],
@@ -1023,7 +1038,10 @@ fn inventories_match_ansible() {
             "patterns": patterns,
         }));
         plan.push(Planned {
-            label: case.dir.to_string(),
+            label: match case.playbook {
+                Some(p) => format!("{} (playbook dir {p})", case.dir),
+                None => case.dir.to_string(),
+            },
             sources,
             playbook,
             patterns,

@@ -214,6 +214,7 @@ pub fn check_repo_run(
         scope: loaded.scope,
         used_suppressions: suppressor.used().collect(),
     };
+    workers.drop_later((loaded.fleet, loaded.project, loaded.files, loaded.firewall));
     (findings, run)
 }
 
@@ -250,7 +251,14 @@ fn load_into(
             cached.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    let fleet = build_fleet(&mut db, &inventory, &playbook_dir, &facts, &mut diagnostics);
+    let fleet = build_fleet(
+        &mut db,
+        &inventory,
+        &playbook_dir,
+        &facts,
+        &mut diagnostics,
+        workers,
+    );
     let scope = host_scope(&inventory, options);
     let limit: Option<std::collections::HashSet<String>> = match options.shard {
         Some(_) => Some(scope.hosts[scope.checked.clone()].iter().cloned().collect()),
@@ -290,6 +298,7 @@ fn load_into(
     session.run();
     let files = session.files;
     let firewall = session.firewall;
+    workers.drop_later((renderer, inventory));
     Loaded {
         db,
         fleet,
@@ -375,23 +384,26 @@ fn build_fleet(
     playbook_dir: &Path,
     facts: &HashMap<String, Vars>,
     diagnostics: &mut Vec<Diagnostic>,
+    workers: &workers::Workers,
 ) -> Fleet {
-    let mut hosts = Vec::new();
-    for name in inventory.host_names() {
-        let (mut vars, found) = inventory.host_vars(db, name, Some(playbook_dir));
-        diagnostics.extend(found);
+    let (playbook, found) = inventory.playbook_vars(db, playbook_dir);
+    diagnostics.extend(found);
+    let names: Vec<&str> = inventory.host_names().collect();
+    // Each host's merge only reads what is loaded: on the workers, in inventory order.
+    let hosts = workers.map(&names, |&name| {
+        let mut vars = inventory.vars_with(name, Some(&playbook));
         if let Some(cached) = facts.get(name) {
             for (k, v) in cached {
                 // Facts sit above inventory variables; defaults from .mxlint.yml never override.
                 vars.insert(k.clone(), v.clone());
             }
         }
-        hosts.push(render::Host {
+        render::Host {
             name: name.to_string(),
             vars,
             group_names: inventory.group_names(name),
-        });
-    }
+        }
+    });
     Fleet::new(hosts, inventory.groups_map())
 }
 

@@ -382,6 +382,11 @@ impl Inventory {
         if let Some(found) = cache.get(dir) {
             return (Arc::clone(found), Vec::new());
         }
+        // Beside the inventory too (the usual layout): the same files, already read.
+        if let Some(same) = self.adjacent.iter().find(|a| same_dir(&a.dir, dir)) {
+            cache.insert(dir.to_path_buf(), Arc::clone(same));
+            return (Arc::clone(same), Vec::new());
+        }
         let mut out = Vec::new();
         let mut loader = vars::Loader {
             db,
@@ -411,21 +416,30 @@ impl Inventory {
             }
             None => (None, Vec::new()),
         };
-        let vars = match self.host_id(host) {
-            Some(id) => self.merged_vars(id, playbook.as_deref()),
-            None => self.implicit_localhost_vars(host, playbook.as_deref()),
-        };
-        (vars, found)
+        (self.vars_with(host, playbook.as_deref()), found)
+    }
+
+    /// [`Inventory::host_vars`] with the playbook's vars layer already read (by
+    /// [`Inventory::playbook_vars`]): reads nothing, so hosts can be merged side by side.
+    pub fn vars_with(&self, host: &str, playbook: Option<&AdjacentVars>) -> Vars {
+        match self.host_id(host) {
+            Some(id) => self.merged_vars(id, playbook),
+            None => self.implicit_localhost_vars(host, playbook),
+        }
     }
 
     /// The inventory's adjacent vars directories, then the playbook's: the order every
-    /// vars merge reads them in.
+    /// vars merge reads them in. A layer that follows itself (two inventories in one directory,
+    /// a playbook beside the inventory) is read once: every layer sets each of its variables
+    /// again, to the same value, so the second reading changes nothing.
     fn adjacent_with<'a>(&'a self, playbook: Option<&'a AdjacentVars>) -> Vec<&'a AdjacentVars> {
-        self.adjacent
-            .iter()
-            .map(|a| a.as_ref())
-            .chain(playbook)
-            .collect()
+        let mut layers: Vec<&AdjacentVars> = Vec::with_capacity(self.adjacent.len() + 1);
+        for layer in self.adjacent.iter().map(|a| a.as_ref()).chain(playbook) {
+            if !layers.last().is_some_and(|last| std::ptr::eq(*last, layer)) {
+                layers.push(layer);
+            }
+        }
+        layers
     }
 
     /// Ansible's implicit localhost (a play on `localhost` the inventory does not define): the
@@ -487,6 +501,11 @@ impl Inventory {
             .iter()
             .flat_map(|a| a.vaulted.iter().map(PathBuf::as_path))
     }
+}
+
+/// Whether two paths name one directory (as written, or once resolved).
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Sets every variable of `layer` in `vars` (Ansible's `combine_vars` with `replace`).
