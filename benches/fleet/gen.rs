@@ -376,7 +376,7 @@ fn yaml_str(text: &str) -> String {
 }
 
 /// Every host's merged variables plus `inventory_hostname`, `ansible_host` and
-/// `ansible_managed`, as JSON: the input of the bare Jinja2 loop (`benches/fleet/jinja_loop.py`).
+/// `ansible_managed`, as JSON: the input of the lower-bound Jinja2 loop (`jinja_loop.py merged`).
 pub fn hostvars_json(fleet: &Fleet) -> String {
     let mut out = String::from("{\n");
     for (i, host) in fleet.hosts.iter().enumerate() {
