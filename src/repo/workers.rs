@@ -102,4 +102,33 @@ mod tests {
             "{names:?}"
         );
     }
+
+    /// Tells which thread dropped it.
+    struct Tell(std::sync::mpsc::Sender<Option<String>>);
+
+    impl Drop for Tell {
+        fn drop(&mut self) {
+            let _ = self
+                .0
+                .send(std::thread::current().name().map(str::to_string));
+        }
+    }
+
+    #[test]
+    fn values_dropped_later_are_freed_on_a_worker_even_after_the_pool_is_gone() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        Workers::new(NonZeroUsize::new(2)).drop_later(Tell(tx.clone()));
+        let by = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the value was never dropped");
+        assert!(
+            by.as_deref()
+                .is_some_and(|n| n.starts_with("mxlint-worker-")),
+            "{by:?}"
+        );
+        // Without threads the value goes at once, on the calling thread.
+        Workers::sequential().drop_later(Tell(tx));
+        let here = std::thread::current().name().map(str::to_string);
+        assert_eq!(rx.try_recv().ok(), Some(here));
+    }
 }
