@@ -28,7 +28,6 @@ merged -- the least any Python tool has to do to see the rendered configs. It is
 
 import hashlib
 import json
-import os
 import sys
 import time
 
@@ -139,9 +138,13 @@ def repo_loop(repo, compile_once):
                 ancestors(parent, seen)
         return seen
 
+    depths = {}
+
     def depth(group):
-        up = parents.get(group)
-        return 1 + max(depth(p) for p in up) if up else 1
+        if group not in depths:
+            up = parents.get(group)
+            depths[group] = 1 + max(depth(p) for p in up) if up else 1
+        return depths[group]
 
     group_vars = {}
 
@@ -163,19 +166,18 @@ def repo_loop(repo, compile_once):
         for group in host_groups[host]:
             groups.add(group)
             ancestors(group, groups)
-        layers = [vars_of_group("all")]
-        layers += [vars_of_group(g) for g in sorted(groups, key=lambda g: (depth(g), g))]
-        host_file = f"{repo}/host_vars/{host}.yml"
-        host_vars = load_yaml(host_file) if os.path.exists(host_file) else {}
+        # Everything above the role defaults, merged once per host.
+        merged_host = dict(vars_of_group("all"))
+        for group in sorted(groups, key=lambda g: (depth(g), g)):
+            merged_host.update(vars_of_group(group))
+        merged_host.update(inventory_vars)
+        merged_host.update(load_yaml(f"{repo}/host_vars/{host}.yml"))
+        merged_host["inventory_hostname"] = host
+        merged_host["ansible_managed"] = ANSIBLE_MANAGED
         renders = []
         for defaults, text, compiled in texts:
             variables = dict(defaults)
-            for layer in layers:
-                variables.update(layer)
-            variables.update(inventory_vars)
-            variables.update(host_vars)
-            variables["inventory_hostname"] = host
-            variables["ansible_managed"] = ANSIBLE_MANAGED
+            variables.update(merged_host)
             template = compiled or env.from_string(text)
             renders.append(template.render(variables))
         out.add(host, renders)
